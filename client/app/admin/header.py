@@ -1,0 +1,28 @@
+# header.py: the top bar of every page of the admin app.
+import config
+from tools.sql import *
+from tools.kicutil import *
+from tools.kiclang import *
+from tools.db_users import is_role
+
+
+def header(data):
+    ses = data["ses"]
+    uid = data["s"]["my_user_id"]
+    u = get_record("users", uid)
+    who = esc(u.get("FirstName") or u.get("username", ""))
+    site = esc(getattr(config, "site_name", "Flyton"))
+    users = kicmenu("users", ses, txt("Users"), "nav-link") if is_role(uid, "admin") else ""
+    return f"""<nav class="navbar navbar-expand bg-body-tertiary mb-3" id=kicheader>
+      <div class=container-fluid>
+        <span class=navbar-brand>{site}</span>
+        <div class="navbar-nav me-auto">
+          {kicmenu("dashboard", ses, txt("Dashboard"), "nav-link")}
+          {kicmenu("todo", ses, txt("Todos"), "nav-link")}
+          {kicmenu("profile", ses, txt("Profile"), "nav-link")}
+          {users}
+        </div>
+        <span class="navbar-text mx-2" id=whoami>{who}</span>
+        <button type=button class="btn btn-outline-secondary btn-sm" id=logout onclick=kic_logout()>{txt("Logout")}</button>
+      </div>
+    </nav>"""

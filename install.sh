@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# install.sh: from a fresh clone to a live Flyton site. Run as root: sudo ./install.sh
+# Ubuntu 22.04/24.04 or Debian 12, with or without systemd. Running it again is harmless.
+#   FLYTON_ADMIN_PASSWORD=...   the password of the first admin user (else one is generated once)
+#   FLYTON_DB=flyton            the database name (FLYTON_DB_USER the database user)
+set -euo pipefail
+umask 022
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+venv=/opt/flyton/venv
+db=${FLYTON_DB:-flyton}
+dbuser=${FLYTON_DB_USER:-flyton}
+connector="mysql-connector-python==9.1.0"
+bs_ver=5.3.8.0
+bs_sha=04f5cc95bbe5438d1e851d06c4ca1ad7f84bd36a09b4de5a1f54b524e8506859
+cfg="$root/server/config.py"
+
+step() { printf '\n==> %s\n' "$*"; }
+die() { printf 'install.sh: %s\n' "$*" >&2; exit 1; }
+has_systemd() { [ -d /run/systemd/system ]; }
+
+[ "$(id -u)" = 0 ] || die "run me as root: sudo ./install.sh"
+command -v apt-get >/dev/null || die "this needs apt (Ubuntu or Debian)"
+cd "$root"
+
+step "1/10 system packages"
+export DEBIAN_FRONTEND=noninteractive
+need=""
+for p in apache2 python3-venv acl cron ca-certificates curl; do
+  dpkg -s "$p" >/dev/null 2>&1 || need="$need $p"
+done
+dbpkg=""
+if ! dpkg -s mysql-server >/dev/null 2>&1 && ! dpkg -s mariadb-server >/dev/null 2>&1; then
+  apt-get update -q
+  dbpkg=mariadb-server
+  if apt-cache policy mysql-server | grep -q 'Candidate: [0-9]'; then dbpkg=mysql-server; fi
+  need="$need $dbpkg"
+fi
+if [ -n "$need" ]; then
+  echo "installing:$need"
+  [ -n "$dbpkg" ] || apt-get update -q
+  apt-get install -y -q $need
+fi
+echo "ok: apache2, $(dpkg -s mysql-server >/dev/null 2>&1 && echo mysql-server || echo mariadb-server), python3-venv"
+
+step "2/10 database server"
+svc=mariadb
+[ -x /etc/init.d/mariadb ] || svc=mysql
+if ! mysqladmin ping >/dev/null 2>&1; then
+  if has_systemd; then systemctl enable --now "$svc" || systemctl start "$svc"; else service "$svc" start; fi
+fi
+for i in $(seq 1 30); do mysqladmin ping >/dev/null 2>&1 && break; sleep 1; done
+mysqladmin ping >/dev/null 2>&1 || die "the database server did not start"
+sock=$(mysql -Nse 'SELECT @@socket')
+echo "ok: $svc is up (socket $sock)"
+
+step "3/10 python environment $venv ($connector)"
+[ -x "$venv/bin/python" ] || { mkdir -p /opt/flyton; /usr/bin/python3 -m venv "$venv"; }
+if ! "$venv/bin/pip" show mysql-connector-python 2>/dev/null | grep -q "^Version: ${connector#*==}$"; then
+  "$venv/bin/pip" install -q --disable-pip-version-check "$connector"
+fi
+"$venv/bin/python" -c "import mysql.connector"
+echo "ok: $("$venv/bin/python" --version), mysql-connector $("$venv/bin/python" -c 'import mysql.connector as m; print(m.__version__)')"
+
+step "4/10 bootstrap $bs_ver into client/lib (from PyPI xstatic-bootstrap, sha256 pinned)"
+if ! grep -qs "Bootstrap  v${bs_ver%.*}" client/lib/bootstrap.min.css || [ ! -s client/lib/bootstrap.bundle.min.js ]; then
+  t=$(mktemp -d)
+  /usr/bin/python3 -m venv "$t/v"
+  "$t/v/bin/pip" install -q --disable-pip-version-check "setuptools==69.5.1" "wheel==0.43.0"
+  "$t/v/bin/pip" download -q --disable-pip-version-check --no-deps --no-build-isolation -d "$t" "xstatic-bootstrap==$bs_ver"
+  echo "$bs_sha  $t/xstatic_bootstrap-$bs_ver.tar.gz" | sha256sum -c --quiet - || die "bootstrap download does not match its pinned sha256"
+  tar xzf "$t/xstatic_bootstrap-$bs_ver.tar.gz" -C "$t"
+  d="$t/xstatic_bootstrap-$bs_ver/xstatic/pkg/bootstrap/data"
+  cp "$d/css/bootstrap.min.css" "$d/css/bootstrap.rtl.min.css" "$d/js/bootstrap.bundle.min.js" client/lib/
+  rm -rf "$t"
+fi
+echo "ok: $(head -c 60 client/lib/bootstrap.min.css | tr -d '\n')"
+
+step "5/10 database '$db' and its user '$dbuser'"
+pw=""
+if [ -f "$cfg" ]; then
+  pw=$("$venv/bin/python" -c "import runpy,sys; print(runpy.run_path(sys.argv[1])['db']['password'])" "$cfg" 2>/dev/null || true)
+fi
+[ -n "$pw" ] || pw=$(/usr/bin/python3 -c "import secrets; print(secrets.token_urlsafe(24))")
+mysql <<SQL
+CREATE DATABASE IF NOT EXISTS \`$db\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+CREATE USER IF NOT EXISTS '$dbuser'@'localhost' IDENTIFIED BY '$pw';
+ALTER USER '$dbuser'@'localhost' IDENTIFIED BY '$pw';
+GRANT ALL PRIVILEGES ON \`$db\`.* TO '$dbuser'@'localhost';
+FLUSH PRIVILEGES;
+SQL
+echo "ok: database $db, user $dbuser"
+
+step "6/10 server/config.py (root and the web server only)"
+if [ ! -f "$cfg" ]; then
+  sed -e "s|\"name\": \"flyton\"|\"name\": \"$db\"|" -e "s|\"user\": \"flyton\"|\"user\": \"$dbuser\"|" \
+      -e "s|\"password\": \"change-me\"|\"password\": \"$pw\"|" -e "s|/run/mysqld/mysqld.sock|$sock|" \
+      server/config.example.py > "$cfg"
+  echo "written: $cfg"
+fi
+chown root:www-data "$cfg"
+chmod 640 "$cfg"
+echo "ok: $(stat -c '%A %U:%G' "$cfg") server/config.py"
+
+step "7/10 tables (sql/tables.sql)"
+mysql "$db" < sql/tables.sql
+echo "ok: $(mysql -Nse "SELECT GROUP_CONCAT(table_name ORDER BY table_name) FROM information_schema.tables WHERE table_schema='$db'")"
+
+step "8/10 the first admin user"
+"$venv/bin/python" server/apis/tools/mkadmin.py
+
+step "9/10 web server access to the clone ($root)"
+# www-data may pass through the folders above the clone (a closed home folder
+# included) and read client/ and server/, also files added later (default ACLs)
+d="$root"
+while [ "$d" != "/" ]; do
+  if ! runuser -u www-data -- test -x "$d"; then
+    setfacl -m u:www-data:x "$d" 2>/dev/null || chmod o+x "$d"
+    echo "www-data may pass through $d"
+  fi
+  d=$(dirname "$d")
+done
+if setfacl -R -m u:www-data:rX client server 2>/dev/null && setfacl -R -d -m u:www-data:rX client server 2>/dev/null; then
+  echo "ok: ACL read access for www-data on client/ and server/"
+else
+  chmod -R o+rX client server
+  echo "ok: read access for others on client/ and server/ (no ACL support here)"
+fi
+setfacl -b "$cfg" 2>/dev/null || true
+chmod 640 "$cfg"
+chmod 755 server/cgi-bin/p server/cgi-bin/api
+mkdir -p /var/www/flyton-empty /var/cache/flyton/pycache
+chown -R www-data:www-data /var/cache/flyton
+runuser -u www-data -- test -r server/cgi-bin/p4web.py || die "www-data still cannot read $root/server"
+runuser -u www-data -- test -r "$cfg" || die "www-data cannot read server/config.py"
+
+step "10/10 Apache site"
+mpm=$(a2query -M 2>/dev/null || echo event)
+cgimod=cgid
+[ "$mpm" = prefork ] && cgimod=cgi
+a2enmod -q "$cgimod" headers alias >/dev/null
+a2disconf -q serve-cgi-bin >/dev/null 2>&1 || true
+a2dissite -q 000-default >/dev/null 2>&1 || true
+sed -e "s|@ROOT@|$root|g" -e "s|@VENV@|$venv|g" apache2-flyton.conf > /etc/apache2/sites-available/flyton.conf
+a2ensite -q flyton >/dev/null
+grep -qs '^ServerName' /etc/apache2/conf-available/servername.conf || echo "ServerName localhost" > /etc/apache2/conf-available/servername.conf
+a2enconf -q servername >/dev/null
+apache2ctl configtest
+if has_systemd; then
+  systemctl enable apache2 >/dev/null 2>&1 || true
+  systemctl reload-or-restart apache2
+else
+  # a full restart, not graceful: a newly enabled cgid needs its daemon started
+  service apache2 restart || { apache2ctl stop || true; sleep 1; apache2ctl start; }
+fi
+for i in $(seq 1 20); do curl -fsS -o /dev/null http://localhost/pages/login/ && break; sleep 0.5; done
+
+ping=$(curl -sS "http://localhost/cgi-bin/api?meth=api_ping" || true)
+echo "$ping" | grep -q '"allow": 1' || die "the site does not answer as it should: $ping"
+printf '\nFlyton is running.\n  open:   http://localhost/   (Cloud9: Preview > Preview Running Application)\n  health: %s\n' "$ping"
+printf '  login:  admin (the password was printed at step 8 the first time, or is FLYTON_ADMIN_PASSWORD)\n'

@@ -1,0 +1,145 @@
+# cgi.py: the API dispatcher. POST /cgi-bin/api?meth=api_x with
+# {"info": {"os", "ses", "uses"}, "input": {...}} runs api/api_x.py: api_x(data)
+# and answers exactly one JSON object {"server": {...}}, whatever the method does.
+import os
+import io
+import json
+import base64
+import binascii
+import traceback
+import importlib
+import contextlib
+
+import config
+from tools import sql
+from tools import kicapi
+from tools.kicweb import *
+from tools.db_ses import db_ses, ses_touch, end_ses
+
+here = os.path.dirname(os.path.abspath(__file__))
+no_ses = set(getattr(config, "no_ses_meths", ["api_login", "api_ping"]))
+alias = {"ping": "api_ping"}
+
+
+def cgi():
+    meth = ""
+    more = cors()
+    try:
+        if os.environ.get("REQUEST_METHOD") == "OPTIONS":
+            preflight(more)
+            return
+        meth = alias.get(kicweb().get("meth", ""), kicweb().get("meth", ""))
+        status, ans = call(meth)
+    except NotAllowed:
+        status, ans = 403, {"allow": 0, "err": "not allowed"}
+    except Exception:
+        r = ref()
+        log(f"api error in {meth[:60]!r} ref {r}\n{traceback.format_exc()}")
+        status, ans = 500, {"allow": 0, "err": f"server error, reference {r}", "ref": r}
+    finally:
+        sql.close()
+    reply(status, meth, ans, more)
+
+
+def call(meth):
+    if not is_name(meth) or not meth.startswith("api_") or not os.path.isfile(os.path.join(here, "api", f"{meth}.py")):
+        return 404, {"allow": 0, "err": "wrong method"}
+    body = read_body(int(getattr(config, "max_body", 10 * 1024 * 1024)))
+    if body is None:
+        return 413, {"allow": 0, "err": "request too large"}
+    try:
+        post = json.loads(body.decode("utf-8")) if body.strip() else {}
+    except ValueError:
+        return 400, {"allow": 0, "err": "bad json"}
+    if not isinstance(post, dict) or not isinstance(post.get("info", {}), dict):
+        return 400, {"allow": 0, "err": "bad json: an object with info and input is expected"}
+    post.setdefault("input", {})
+    info = post.get("info") or {}
+    ses = str(info.get("ses") or "")
+    data = {"par": kicweb(), "post": post, "meth": meth, "ses": ses, "s": {}}
+    if meth not in no_ses:
+        out = check(ses, str(info.get("uses") or ""), data)
+        if out:
+            return out
+    err = files(post["input"])
+    if err:
+        return 413, {"allow": 0, "err": err}
+    return run(meth, data)
+
+
+def check(ses, uses, data):
+    # the session must be live; a URL session that is not this tab's is stale: ended
+    if uses and ses and uses != ses:
+        end_ses(uses)
+        return 401, {"allow": 0, "sact": "out", "err": "session of another tab"}
+    row = db_ses(ses)
+    if not row:
+        return 401, {"allow": 0, "sact": "out", "err": "no session"}
+    s = row["data"]
+    s["my_user_id"] = row["user_id"]
+    data["s"] = s
+    ses_touch(ses)
+    return None
+
+
+def files(i):
+    # b64_file_x (sent by call_server for an ArrayBuffer under file_x) -> bytes under file_x
+    if not isinstance(i, dict):
+        return ""
+    limit = int(getattr(config, "max_file", 5 * 1024 * 1024))
+    for k in [k for k in i if k.startswith("b64_file_")]:
+        s = i[k]
+        if not isinstance(s, str) or len(s) > limit * 4 // 3 + 8:
+            return f"file too large (at most {limit} bytes)"
+        try:
+            i[k[4:]] = base64.b64decode(s, validate=True)
+        except (binascii.Error, ValueError):
+            return "bad file data"
+    return ""
+
+
+def run(meth, data):
+    f = getattr(importlib.import_module(f"api.{meth}"), meth, None)
+    if not callable(f):
+        return 404, {"allow": 0, "err": "wrong method"}
+    kicapi.answer.clear()
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        f(data)
+    if buf.getvalue().strip():
+        log(f"{meth} printed {len(buf.getvalue())} characters (dropped, the answer is JSON)")
+    if not kicapi.answer:
+        return 500, {"allow": 0, "err": "the method gave no answer"}
+    return 200, dict(kicapi.answer)
+
+
+def reply(status, meth, ans, more):
+    ver = getattr(config, "version", "1")
+    srv = {"method": meth}
+    srv.update(ans)
+    srv["server_ver"] = ver
+    try:
+        body = json.dumps({"server": srv}, ensure_ascii=False, default=str, allow_nan=False)
+    except (ValueError, TypeError) as e:
+        log(f"{meth} answer is not JSON: {e}")
+        status = 500
+        body = json.dumps({"server": {"method": meth, "allow": 0, "err": "answer is not JSON", "server_ver": ver}})
+    send(status, "application/json; charset=utf-8", body, more)
+
+
+def cors():
+    # the origins of config.cors_origins may call the API from their pages
+    o = os.environ.get("HTTP_ORIGIN", "")
+    if o and o in getattr(config, "cors_origins", []):
+        return {"Access-Control-Allow-Origin": o, "Vary": "Origin"}
+    return {}
+
+
+def preflight(more):
+    if not more:
+        send(403, "text/plain; charset=utf-8", "origin not allowed")
+        return
+    more["Access-Control-Allow-Methods"] = "POST, GET, OPTIONS"
+    more["Access-Control-Allow-Headers"] = "Content-Type"
+    more["Access-Control-Max-Age"] = "600"
+    send(204, "text/plain; charset=utf-8", "", more)

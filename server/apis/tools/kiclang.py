@@ -1,0 +1,46 @@
+# kiclang.py: txt() translates page text through the current language's dictionary.
+# Dictionaries are JSON files in tools/lang/<lang>.json: {"Hello": "שלום"}.
+import os
+import json
+
+import config
+
+here = os.path.dirname(os.path.abspath(__file__))
+words = {}          # lang -> dictionary, read once per request
+cur = {"lang": getattr(config, "lang", "en")}
+rtl = {"he", "ar", "fa", "ur"}
+
+
+def kiclang(lang=""):
+    # set (when given) and return the current language
+    if lang and lang.isalpha() and len(lang) <= 8:
+        cur["lang"] = lang
+    return cur["lang"]
+
+
+def lang_dict(lang):
+    if lang not in words:
+        words[lang] = {}
+        p = os.path.join(here, "lang", f"{lang}.json")
+        if os.path.isfile(p):
+            with open(p, encoding="utf-8") as f:
+                words[lang] = json.load(f)
+    return words[lang]
+
+
+def txt(*parts):
+    # each part translated; spaces around it kept; unknown text comes back as is
+    d = lang_dict(cur["lang"])
+    out = ""
+    for p in parts:
+        s = str(p)
+        core = s.strip()
+        lead = s[:len(s) - len(s.lstrip())]
+        tail = s[len(s.rstrip()):]
+        out += lead + d.get(core, core) + tail
+    return out
+
+
+def lang_dir():
+    # "rtl" for right-to-left languages, else "ltr"
+    return "rtl" if cur["lang"] in rtl else "ltr"

@@ -1,0 +1,36 @@
+# mkadmin.py: the first admin user (install.sh step 8). Run again: changes nothing,
+# unless FLYTON_ADMIN_PASSWORD is set, which then becomes admin's password.
+import os
+import sys
+import secrets
+
+here = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [os.path.dirname(here), os.path.dirname(os.path.dirname(here))]
+
+from tools.sql import *  # noqa: E402
+from tools.db_users import add_user, set_pw  # noqa: E402
+
+
+def mkadmin():
+    pw = os.environ.get("FLYTON_ADMIN_PASSWORD", "")
+    w = find_in_sql({"table": "users", "what": "id", "fld": "username", "val": "admin"})
+    if isinstance(w, dict):
+        sys.exit(f"database error: {w}")
+    if w and not pw:
+        print("ok: user admin exists (password unchanged)")
+        return
+    if w:
+        set_pw(w[0], pw)
+        print("ok: admin's password is FLYTON_ADMIN_PASSWORD")
+        return
+    new = pw or secrets.token_urlsafe(12)
+    r = add_user("admin", new, ["admin"], "Flyton", "Admin", {"email": "admin@localhost"})
+    if not r["status"]:
+        sys.exit(f"could not create admin: {r['err']}")
+    if pw:
+        print("created user admin, password FLYTON_ADMIN_PASSWORD")
+        return
+    print(f"created user admin, password: {new}   (shown once: write it down)")
+
+
+mkadmin()

@@ -1,0 +1,134 @@
+# p4web.py: the page front controller. /cgi-bin/p?app=start&r=..&ses=..&rpage=..
+# query string -> data -> client/app/<app>.py main(data); the whole answer is
+# built first, so a failing page never sends half a page.
+import os
+import io
+import sys
+import html
+import traceback
+import importlib.util
+import contextlib
+
+here = os.path.dirname(os.path.abspath(__file__))
+top = os.path.dirname(os.path.dirname(here))
+sys.path[:0] = [os.path.join(top, "client", "app"), os.path.join(top, "server", "apis"), os.path.join(top, "server")]
+
+import config  # noqa: E402
+from tools import sql  # noqa: E402
+from tools.kicweb import *  # noqa: E402
+from tools.db_ses import db_ses, ses_touch  # noqa: E402
+from tools.kiclang import kiclang, lang_dir  # noqa: E402
+
+login_url = "/pages/login/"
+
+
+def p4web():
+    try:
+        page_request()
+    except NoPage:
+        send(404, "text/html; charset=utf-8", error_html("Page not found", "There is no such page."))
+    except NotAllowed:
+        send(403, "text/html; charset=utf-8", error_html("Not allowed", "Your user may not open this page."))
+    except Exception:
+        r = ref()
+        t = traceback.format_exc()
+        log(f"page error ref {r}\n{t}")
+        more = f"<pre>{html.escape(t)}</pre>" if getattr(config, "sys_mode", "prod") == "dev" else ""
+        send(500, "text/html; charset=utf-8", error_html("Something went wrong", f"Reference: {r}", more))
+    finally:
+        sql.close()
+
+
+def page_request():
+    q = kicweb()
+    if os.environ.get("REQUEST_METHOD") == "POST":
+        q.update(form_body())
+    app = q.get("app") or "start"
+    rpage = q.get("rpage", "")
+    path = os.path.join(app_dir, f"{app}.py")
+    if not is_name(app) or not os.path.isfile(path):
+        raise NoPage(app)
+    if rpage and not is_name(rpage):
+        raise NoPage(rpage)
+    ses = q.get("ses", "")
+    row = db_ses(ses)
+    if not row:
+        send(302, "text/html; charset=utf-8", f"<a href={login_url}>login</a>", {"Location": login_url})
+        return
+    s = row["data"]
+    s["my_user_id"] = row["user_id"]
+    s["page"] = rpage or s.get("page") or "dashboard"
+    data = dict(q)
+    data["ses"] = ses
+    data["s"] = s
+    if s.get("lang"):
+        kiclang(s["lang"])
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        app_module(app, path).main(data)
+    ses_touch(ses, s["page"] if rpage else "")
+    send(200, "text/html; charset=utf-8", head_html() + buf.getvalue() + "\n</body>\n</html>\n")
+
+
+def form_body():
+    # a form posted to a page (application/x-www-form-urlencoded), 1 MB at most
+    if "urlencoded" not in os.environ.get("CONTENT_TYPE", ""):
+        return {}
+    b = read_body(1024 * 1024)
+    if b is None:
+        return {}
+    return kicweb(b.decode("utf-8", "replace"))
+
+
+def app_module(app, path):
+    # loaded by path: an app name can only ever mean client/app/<app>.py
+    spec = importlib.util.spec_from_file_location(f"app_{app}", path)
+    m = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(m)
+    return m
+
+
+def head_html():
+    title = html.escape(getattr(config, "site_name", "Flyton"))
+    d = lang_dir()
+    css = "bootstrap.rtl.min.css" if d == "rtl" else "bootstrap.min.css"
+    return f"""<!doctype html>
+<html lang={kiclang()} dir={d}>
+<head>
+  <meta charset=utf-8>
+  <meta name=viewport content="width=device-width, initial-scale=1">
+  <meta name=referrer content=no-referrer>
+  <title>{title}</title>
+  <link href="/lib/{css}" rel=stylesheet>
+  <link href="/lib/flyton.css" rel=stylesheet>
+  <script src="/lib/bootstrap.bundle.min.js"></script>
+  <script src="/lib/kicdev.server.js"></script>
+  <script src="/lib/kicdev.bs5.js"></script>
+  <script src="/lib/secure.js"></script>
+</head>
+<body>
+"""
+
+
+def error_html(title, text, more=""):
+    return f"""<!doctype html>
+<html lang=en>
+<head>
+  <meta charset=utf-8>
+  <meta name=referrer content=no-referrer>
+  <title>{html.escape(title)}</title>
+  <link href="/lib/bootstrap.min.css" rel=stylesheet>
+</head>
+<body>
+  <div class="container py-5" id=kicerror>
+    <h1 class=h3>{html.escape(title)}</h1>
+    <p>{html.escape(text)}</p>
+    <p><a href="{login_url}">Back to the start</a></p>
+    {more}
+  </div>
+</body>
+</html>
+"""
+
+
+p4web()

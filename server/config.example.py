@@ -1,0 +1,19 @@
+# config.py: written by install.sh, never committed (this file is the example).
+# Readable only by root and the web server: it holds the database password.
+
+sys_mode = "dev"            # "dev" shows tracebacks on error pages; "prod" shows a reference only
+site_name = "Flyton"
+version = "1.0.0"
+lang = "en"                 # language of txt(): en, he (a session may override with add2ses {"lang": ..})
+
+db = {
+    "name": "flyton",
+    "user": "flyton",
+    "password": "change-me",
+    "socket": "/run/mysqld/mysqld.sock",   # or "host": "127.0.0.1", "port": 3306
+}
+
+cors_origins = []           # origins allowed to call /cgi-bin/api from another site
+no_ses_meths = ["api_login", "api_ping", "api_register"]   # API methods that need no session
+max_body = 10 * 1024 * 1024  # largest API request body, bytes
+max_file = 5 * 1024 * 1024   # largest file sent with a file_ key, bytes

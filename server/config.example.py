@@ -1,7 +1,7 @@
 # config.py: written by install.sh, never committed (this file is the example).
 # Readable only by root and the web server: it holds the database password.
 
-sys_mode = "dev"            # "dev" shows tracebacks on error pages; "prod" shows a reference only
+sys_mode = "prod"           # "dev": error pages show the traceback (only on a dev box); "prod": a reference only
 site_name = "Flyton"
 version = "1.0.0"
 lang = "en"                 # language of txt(): en, he (a session may override with add2ses {"lang": ..})

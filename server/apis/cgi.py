@@ -42,9 +42,10 @@ def cgi():
 
 
 def call(meth):
+    # the body is read first: a CGI that leaves it unread gets its answer cut off
+    body = read_body(int(getattr(config, "max_body", 10 * 1024 * 1024)))
     if not is_name(meth) or not meth.startswith("api_") or not os.path.isfile(os.path.join(here, "api", f"{meth}.py")):
         return 404, {"allow": 0, "err": "wrong method"}
-    body = read_body(int(getattr(config, "max_body", 10 * 1024 * 1024)))
     if body is None:
         return 413, {"allow": 0, "err": "request too large"}
     try:
@@ -115,7 +116,7 @@ def run(meth, data):
 
 def reply(status, meth, ans, more):
     ver = getattr(config, "version", "1")
-    srv = {"method": meth}
+    srv = {"method": meth[:60]}
     srv.update(ans)
     srv["server_ver"] = ver
     try:

@@ -72,10 +72,8 @@ def page_request():
 
 def form_body():
     # a form posted to a page (application/x-www-form-urlencoded), 1 MB at most
-    if "urlencoded" not in os.environ.get("CONTENT_TYPE", ""):
-        return {}
     b = read_body(1024 * 1024)
-    if b is None:
+    if b is None or "urlencoded" not in os.environ.get("CONTENT_TYPE", ""):
         return {}
     return kicweb(b.decode("utf-8", "replace"))
 

@@ -1,0 +1,114 @@
+# conftest.py: what every test shares: the installed site over HTTP, the real
+# database through Flyton's own tools, and users made for one test.
+import os
+import sys
+import json
+import secrets
+import urllib.error
+import urllib.request
+from urllib.parse import quote
+
+import pytest
+
+top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path[:0] = [os.path.join(top, "server", "apis"), os.path.join(top, "server")]
+
+from tools import sql  # noqa: E402
+from tools.db_users import add_user  # noqa: E402
+
+site = os.environ.get("FLYTON_URL", "http://localhost")
+out_dir = os.path.join(top, "tests", "out")
+
+
+class Noredir(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *a, **k):
+        return None
+
+
+opener = urllib.request.build_opener(Noredir)
+
+
+def http(path, body=None, method=None, headers=None):
+    # (status, headers, text) of one request to the site; redirects are not followed
+    data = body.encode("utf-8") if isinstance(body, str) else body
+    req = urllib.request.Request(site + path, data=data, method=method, headers=headers or {})
+    try:
+        r = opener.open(req, timeout=30)
+        return r.status, r.headers, r.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read().decode("utf-8", "replace")
+
+
+def api(meth, inp=None, ses="", uses="", raw=None):
+    # (status, answer dict) of a call like call_server(meth, inp)
+    body = raw if raw is not None else json.dumps({"info": {"os": "a", "ses": ses, "uses": uses}, "input": inp or {}})
+    st, h, t = http(f"/cgi-bin/api?meth={meth}", body, "POST", {"Content-Type": "application/json"})
+    return st, json.loads(t)
+
+
+def page(ses, rpage="", app="start", more=""):
+    q = f"/cgi-bin/p?app={quote(app)}&r=309012&ses={quote(ses)}"
+    if rpage:
+        q += f"&rpage={quote(rpage)}"
+    return http(q + more)
+
+
+def new_user(roles=(), data=None):
+    # a fresh active user: (username, password, id)
+    u = "t_" + secrets.token_hex(5)
+    p = "pw-" + secrets.token_hex(8)
+    w = add_user(u, p, list(roles), "Test", "User", data or {})
+    assert w["status"], w
+    return u, p, w["id"]
+
+
+def login(u, p):
+    st, a = api("api_login", {"u": u, "p": p})
+    assert a["server"]["allow"] == 1, a
+    return a["server"]["ses"]
+
+
+def error_log():
+    # mod_cgid writes what scripts print to stderr into the main error log
+    t = ""
+    for f in ("/var/log/apache2/error.log", "/var/log/apache2/flyton_error.log"):
+        if os.path.exists(f):
+            t += open(f, encoding="utf-8", errors="replace").read()
+    return t
+
+
+def clear_fails():
+    # throttling counts recent login failures; tests start from none
+    sql.sql("UPDATE logs SET is_active = 0 WHERE act_type = 'login_fail' AND is_active = 1")
+
+
+@pytest.fixture
+def user():
+    clear_fails()
+    u, p, uid = new_user()
+    return {"u": u, "p": p, "id": uid, "ses": login(u, p)}
+
+
+@pytest.fixture
+def admin():
+    clear_fails()
+    u, p, uid = new_user(["admin"])
+    return {"u": u, "p": p, "id": uid, "ses": login(u, p)}
+
+
+@pytest.fixture
+def temp_file():
+    # writes a file into the clone for one test (a page or an API method) and removes it
+    made = []
+
+    def write(rel, text):
+        p = os.path.join(top, rel)
+        with open(p, "w") as f:
+            f.write(text)
+        os.chmod(p, 0o644)
+        made.append(p)
+        return p
+
+    yield write
+    for p in made:
+        os.remove(p)

@@ -1,0 +1,206 @@
+# test_site.py: the skeleton end to end: static pages, login, the page flow,
+# the API flow, and what must never be reachable. Real Apache, real database.
+import re
+import json
+
+from conftest import http, api, page, new_user, login, clear_fails, error_log, sql, top
+
+
+def test_root_goes_to_login_page():
+    st, h, t = http("/")
+    assert st == 302
+    assert h["Location"].endswith("/pages/login/")
+
+
+def test_login_page_is_served_with_its_scripts():
+    st, h, t = http("/pages/login/")
+    assert st == 200
+    assert "id=loginbox" in t
+    for f in ("kicdev.server.js", "kicdev.bs5.js", "login.js"):
+        assert f"/lib/{f}" in t
+        s, _, body = http(f"/lib/{f}")
+        assert s == 200 and "function" in body
+
+
+def test_bootstrap_is_installed_not_committed():
+    st, h, t = http("/lib/bootstrap.min.css")
+    assert st == 200 and "Bootstrap  v5.3.8" in t
+    st, h, t = http("/lib/bootstrap.bundle.min.js")
+    assert st == 200 and len(t) > 50000
+
+
+def test_login_good_and_bad_password():
+    clear_fails()
+    u, p, uid = new_user()
+    st, a = api("api_login", {"u": u, "p": p})
+    assert st == 200 and a["server"]["allow"] == 1
+    assert re.fullmatch(r"[A-Za-z0-9_\-]{32}", a["server"]["ses"])
+    st, bad = api("api_login", {"u": u, "p": p + "x"})
+    assert bad["server"]["allow"] == 0
+    st, unknown = api("api_login", {"u": u + "nobody", "p": p})
+    assert unknown["server"]["allow"] == 0
+    assert bad["server"]["msg"] == unknown["server"]["msg"]
+    assert "ses" not in bad["server"]
+
+
+def test_dashboard_has_header_body_footer(user):
+    st, h, t = page(user["ses"])
+    assert st == 200
+    assert h["Content-Type"].startswith("text/html")
+    assert "id=kicheader" in t and "id=kicfooter" in t
+    assert '<div class="container-fluid"><div class="row kicbody" id=zzz>' in t
+    assert f"<b id=me_user>{user['u']}</b>" in t
+    assert t.index("id=kicheader") < t.index("id=zzz") < t.index("id=kicfooter")
+    assert h["Referrer-Policy"] == "no-referrer"
+
+
+def test_rpage_is_remembered_in_the_session(user, temp_file):
+    temp_file("client/app/admin/t_here.py", "def t_here(data):\n    return '<p id=t_here>here ' + data['s']['page'] + '</p>'\n")
+    st, h, t = page(user["ses"], "t_here")
+    assert st == 200 and "<p id=t_here>here t_here</p>" in t
+    assert sql.get_data("ses", user["ses"])["page"] == "t_here"
+    st, h, t = page(user["ses"])          # no rpage: the last page again
+    assert "<p id=t_here>here t_here</p>" in t
+    st, h, t = page(user["ses"], "nosuch")  # a page that failed is not remembered
+    assert st == 404 and sql.get_data("ses", user["ses"])["page"] == "t_here"
+
+
+def test_no_session_goes_to_login(user):
+    for ses in ("", "made-up-token-0123456789abcdef", "x' OR '1'='1", "a" * 300):
+        st, h, t = page(ses)
+        assert st == 302, ses
+        assert h["Location"] == "/pages/login/"
+        assert "id=kicheader" not in t
+
+
+def test_deactivated_session_and_user_go_to_login(user):
+    sql.insert_to_sql({"table": "ses", "id": user["ses"], "set": {"is_active": 0}})
+    assert page(user["ses"])[0] == 302
+    clear_fails()
+    u, p, uid = new_user()
+    ses = login(u, p)
+    assert page(ses)[0] == 200
+    sql.insert_to_sql({"table": "users", "id": uid, "set": {"is_active": 0}})
+    assert page(ses)[0] == 302
+
+
+def test_unknown_or_pathlike_pages_are_404(user):
+    for rp in ("nosuchpage", "../cgi-bin/p4web", "..%2F..%2Fserver%2Fconfig", "a.b", "a/b", "/etc/passwd",
+               "header", "body", "footer", "Dashboard", "dash%00board"):
+        st, h, t = page(user["ses"], rp)
+        assert st == 404, rp
+        assert "Page not found" in t and "Traceback" not in t
+    for app in ("../start", "admin", "x.y", "%2Fetc%2Fpasswd", "sql", "config"):
+        st, h, t = page(user["ses"], "", app)
+        assert st == 404, app
+
+
+def test_meth_must_be_an_api_name(user):
+    for m in ("checklogin", "os.system", "../api_login", "api_nosuch", "api_login.py", "API_LOGIN", "__init__"):
+        st, a = api(m, {}, user["ses"])
+        assert st == 404, m
+        assert a["server"]["allow"] == 0 and a["server"]["err"] == "wrong method"
+
+
+def test_ping_needs_no_session_and_reports_the_database():
+    for m in ("ping", "api_ping"):
+        st, a = api(m, {})
+        assert st == 200 and a["server"]["allow"] == 1 and a["server"]["db"] == 1
+        assert a["server"]["method"] == "api_ping"
+
+
+def test_malformed_json_is_a_clear_error(user):
+    for raw in ("{not json", "[1, 2]", '"text"', '{"info": 3, "input": {}}', "\xff\xfe"):
+        st, a = api("api_ping", raw=raw)
+        assert st == 400, raw
+        assert a["server"]["allow"] == 0 and a["server"]["err"].startswith("bad json")
+
+
+def test_api_without_session_says_out():
+    st, a = api("api_logout", {}, "")
+    assert st == 401 and a["server"]["allow"] == 0 and a["server"]["sact"] == "out"
+    st, a = api("api_logout", {}, "made-up-token-0123456789abcdef")
+    assert a["server"]["sact"] == "out"
+
+
+def test_api_values_keep_their_json_types(user, temp_file):
+    temp_file("server/apis/api/api_t_types.py", '''
+from tools.kicapi import *
+def api_t_types(data):
+    print("junk that must not break the JSON")
+    i = data["post"]["input"]
+    api_ok({"n": 3, "f": 1.5, "l": [1, {"a": None}], "echo": i, "who": data["s"]["my_user_id"]})
+''')
+    inp = {"x": [1, 2.5, "שלום", {"q": "\\ \" '"}], "t": True}
+    st, a = api("api_t_types", inp, user["ses"])
+    s = a["server"]
+    assert st == 200 and s["allow"] == 1
+    assert s["n"] == 3 and s["f"] == 1.5 and s["l"] == [1, {"a": None}]
+    assert s["echo"] == inp and s["who"] == user["id"]
+    assert s["method"] == "api_t_types" and "server_ver" in s
+
+
+def test_api_err_shape(user, temp_file):
+    temp_file("server/apis/api/api_t_err.py", '''
+from tools.kicapi import *
+def api_t_err(data):
+    api_err("no such user", {"code": 7})
+''')
+    st, a = api("api_t_err", {}, user["ses"])
+    assert a["server"]["allow"] == 0 and a["server"]["msg"] == "no such user" and a["server"]["code"] == 7
+
+
+def test_api_method_that_raises(user, temp_file):
+    temp_file("server/apis/api/api_t_raise.py", '''
+def api_t_raise(data):
+    print("half an answer {")
+    raise RuntimeError("secret detail 4242")
+''')
+    st, h, t = http("/cgi-bin/api?meth=api_t_raise", json.dumps({"info": {"ses": user["ses"]}, "input": {}}), "POST")
+    assert st == 500
+    a = json.loads(t)
+    assert a["server"]["allow"] == 0 and a["server"]["ref"]
+    assert "secret detail" not in t and "Traceback" not in t
+    log = error_log()
+    assert a["server"]["ref"] in log and "secret detail 4242" in log
+
+
+def test_api_method_that_gives_no_answer(user, temp_file):
+    temp_file("server/apis/api/api_t_none.py", "def api_t_none(data):\n    return 5\n")
+    st, a = api("api_t_none", {}, user["ses"])
+    assert st == 500 and a["server"]["allow"] == 0
+
+
+def test_page_that_raises_shows_a_reference(user, temp_file):
+    temp_file("client/app/admin/t_raise.py", '''
+def t_raise(data):
+    raise ValueError("page secret 777")
+''')
+    st, h, t = page(user["ses"], "t_raise")
+    assert st == 500
+    m = re.search(r"Reference: ([0-9a-f]{8})", t)
+    assert m
+    assert "id=kicheader" not in t   # nothing of the half-built page
+    mode = re.search(r'^sys_mode = "(\w+)"', open(f"{top}/server/config.py").read(), re.M).group(1)
+    if mode == "prod":
+        assert "page secret 777" not in t and "Traceback" not in t
+    log = error_log()
+    assert m.group(1) in log and "page secret 777" in log
+
+
+def test_repository_files_are_not_reachable():
+    pw = re.search(r'"password": "([^"]+)"', open(f"{top}/server/config.py").read()).group(1)
+    for p in ("/server/config.py", "/config.py", "/sql/tables.sql", "/.git/config", "/.git/HEAD",
+              "/cgi-bin/p4web.py", "/cgi-bin/p4api.py", "/cgi-bin/../config.py", "/cgi-bin/%2e%2e/config.py",
+              "/lib/../../server/config.py", "/lib/%2e%2e/%2e%2e/server/config.py", "/pages/../../sql/tables.sql",
+              "/install.sh", "/README.md", "/client/app/start.py", "/server/apis/tools/sql.py", "/cgi-bin/"):
+        st, h, t = http(p)
+        assert st in (400, 403, 404), (p, st)
+        assert pw not in t and "CREATE TABLE" not in t and "import" not in t, p
+
+
+def test_access_log_has_no_session_tokens(user):
+    page(user["ses"], "dashboard")
+    log = open("/var/log/apache2/flyton_access.log", encoding="utf-8", errors="replace").read()
+    assert "/cgi-bin/p " in log
+    assert user["ses"] not in log and "ses=" not in log

@@ -5,12 +5,14 @@ import json
 import re
 import sys
 import html
+import functools
 
 import mysql.connector
 
 import config
 
 db = None          # the request's connection, opened on first use
+curs = {}          # its two cursors (rows as tuples, as dicts): made once, cursor() pings the server
 in_tx = 0          # 1 while a transaction of ours is open
 
 name_re = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
@@ -51,6 +53,7 @@ def conn():
 
 def close():
     global db
+    curs.clear()
     if db is None:
         return
     try:
@@ -66,17 +69,31 @@ def run(q, args=(), dic=0):
     global db
     for n in (0, 1):
         try:
-            c = conn().cursor(dictionary=bool(dic))
+            c = cursor(dic)
             c.execute(q, tuple(args))
             rows = c.fetchall() if c.with_rows else []
-            res = (rows, c.rowcount, c.lastrowid)
-            c.close()
-            return res
+            return (rows, c.rowcount, c.lastrowid)
         except mysql.connector.Error as e:
-            retry = n == 0 and not in_tx and e.errno in lost
-            if not retry:
+            if n == 1 or in_tx or not gone(e):
                 raise
             close()
+
+
+def cursor(dic):
+    k = 1 if dic else 0
+    if k not in curs:
+        curs[k] = conn().cursor(dictionary=bool(k))
+    return curs[k]
+
+
+def gone(e):
+    # the connection itself is broken (not the statement)
+    if e.errno in lost:
+        return 1
+    try:
+        return 0 if db.is_connected() else 1
+    except Exception:
+        return 1
 
 
 def debug(r, q, args):
@@ -91,6 +108,7 @@ def log_db_err(where, e):
 
 # ---------- identifiers ----------
 
+@functools.lru_cache(maxsize=512)
 def qn(n):
     # one plain name -> `name`
     if not isinstance(n, str) or not name_re.match(n):
@@ -98,6 +116,7 @@ def qn(n):
     return f"`{n}`"
 
 
+@functools.lru_cache(maxsize=512)
 def qcol(c):
     # col, alias.col or alias.* -> quoted
     c = str(c).strip()
@@ -109,17 +128,20 @@ def qcol(c):
     return ".".join(qn(p) for p in parts)
 
 
+@functools.lru_cache(maxsize=512)
 def jpath(k):
     if not isinstance(k, str) or not key_re.match(k):
         raise BadName(f"bad json key: {str(k)[:60]!r}")
     return "$." + ".".join(f'"{p}"' for p in k.split("."))
 
 
+@functools.lru_cache(maxsize=512)
 def jcol(col, key):
     # the value of a key of a json column, as text
     return f"JSON_UNQUOTE(JSON_EXTRACT({qcol(col)}, '{jpath(key)}'))"
 
 
+@functools.lru_cache(maxsize=512)
 def qfield(f):
     # a column, or data:key for a key inside the json column data
     f = str(f).strip()
@@ -129,6 +151,7 @@ def qfield(f):
     return qcol(f)
 
 
+@functools.lru_cache(maxsize=512)
 def qtable(t):
     # 'users' or 'pri_prod_brand b' or 'users as u' -> (sql, name to qualify with)
     p = str(t).split()
@@ -141,6 +164,7 @@ def qtable(t):
     raise BadName(f"bad table: {str(t)[:60]!r}")
 
 
+@functools.lru_cache(maxsize=512)
 def qwhat(w):
     # the select list: col, alias.col, *, data:key, count(*), sum(col), distinct col, col as x
     if w is None or str(w).strip() == "":
@@ -198,9 +222,11 @@ def opcond(f, op, val, args):
         marks = ", ".join(["%s"] * len(vals))
         return f"{f} {op.upper()} ({marks})"
     if op in ("like", "not like"):
+        # text with no % is a plain "contains" (its \ and _ taken literally);
+        # text with % is a pattern you wrote
         s = str(val)
         if "%" not in s:
-            s = f"%{s}%"
+            s = "%" + s.replace("\\", "\\\\").replace("_", "\\_") + "%"
         args.append(s)
         return f"{f} {op.upper()} %s"
     if val is None and op in ("=", "!=", "<>"):
@@ -214,7 +240,7 @@ def val_of(v):
     if isinstance(v, bool):
         return int(v)
     if isinstance(v, (dict, list)):
-        return json.dumps(v, ensure_ascii=False)
+        return json.dumps(v, ensure_ascii=False, allow_nan=False)
     return v
 
 
@@ -335,7 +361,7 @@ def insert_to_sql(r):
         sets = set_sql(r.get("set") or {}, args)
         if "data" in r and r["data"] is not None:
             sets.append("`data` = %s")
-            args.append(json.dumps(r["data"], ensure_ascii=False))
+            args.append(json.dumps(r["data"], ensure_ascii=False, allow_nan=False))
         if r.get("id") in (None, "") and not isinstance(r.get("id"), dict):
             q = f"INSERT INTO {t} SET " + ", ".join(sets) if sets else f"INSERT INTO {t} () VALUES ()"
             debug(r, q, args)
@@ -493,7 +519,7 @@ def add_to_data(table, id, key, val=""):
                 d.pop(k, None)
                 continue
             d[k] = v
-        rows, n, last = run(f"UPDATE {t} SET `data` = %s WHERE `id` = %s", (json.dumps(d, ensure_ascii=False), id))
+        rows, n, last = run(f"UPDATE {t} SET `data` = %s WHERE `id` = %s", (json.dumps(d, ensure_ascii=False, allow_nan=False), id))
         commit()
         return {"status": True, "id": id, "row_count": n}
     except (BadName, TypeError, ValueError) as e:
@@ -526,7 +552,7 @@ def get_next_counter(field, type1, data={}):
     # new value per connection, so two callers never see the same number.
     k = f"{type1}_{field}"
     start = int(data.get("start", 1)) - 1
-    d = json.dumps(data, ensure_ascii=False) if data else None
+    d = json.dumps(data, ensure_ascii=False, allow_nan=False) if data else None
     run("INSERT IGNORE INTO gen (key1, val1, data) VALUES (%s, %s, %s)", (k, str(start), d))
     run("UPDATE gen SET val1 = LAST_INSERT_ID(CAST(val1 AS SIGNED) + 1) WHERE key1 = %s", (k,))
     return int(run("SELECT LAST_INSERT_ID()")[0][0][0])

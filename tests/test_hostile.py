@@ -1,0 +1,95 @@
+# test_hostile.py: no input can change the meaning of a query. Every value
+# position stores and finds hostile text exactly; every identifier position
+# refuses hostile names and runs nothing; no other table changes.
+import pytest
+
+from conftest import top
+from tools.sql import *
+
+values = [
+    "'", '"', "\\", "\\'", "''", "'; DROP TABLE users; --", "' OR '1'='1", "1; DELETE FROM gen",
+    "a\x00b", "%", "_", "`", "\n\r\t", '{"a": "b\\"c"}', "שלום עולם", "emoji 🎉🚀", "x" * 10000,
+    "\u202e reversed", "NULL", "/* comment */", "$.a", "%s", "%(x)s", "?",
+]
+names = [
+    "users; DROP TABLE t_canary", "a`b", "users--", "x y z", "1=1", "name)", "sleep(5)", "t_canary#",
+    "id OR 1=1", "'id'", "users.id.id", "", "a\x00", "ab" * 40, "data:a'b", "data:a\"b", "*/",
+]
+watched = ["users", "ses", "gen", "logs", "todo", "t_canary"]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def tables():
+    kic_sql("DROP TABLE IF EXISTS t_hostile")
+    kic_sql("DROP TABLE IF EXISTS t_canary")
+    kic_sql("""CREATE TABLE t_hostile (id INT AUTO_INCREMENT PRIMARY KEY, name TEXT, tag VARCHAR(64),
+               is_active TINYINT(1) NOT NULL DEFAULT 1, data JSON) AUTO_INCREMENT=8001 DEFAULT CHARSET=utf8mb4""")
+    kic_sql("CREATE TABLE t_canary (id INT PRIMARY KEY, v TEXT)")
+    kic_sql("INSERT INTO t_canary VALUES (1, 'alive')")
+    yield
+    kic_sql("DROP TABLE IF EXISTS t_hostile")
+    kic_sql("DROP TABLE IF EXISTS t_canary")
+
+
+def snapshot():
+    # row count and checksum of every table the hostile input must not touch
+    out = {}
+    for t in watched:
+        n = kic_sql(f"SELECT COUNT(*) FROM {t}")[0][0]
+        c = kic_sql(f"CHECKSUM TABLE {t}")[0][1]
+        out[t] = (n, c)
+    return out
+
+
+@pytest.mark.parametrize("v", values, ids=[f"v{i}" for i in range(len(values))])
+def test_values_round_trip_and_touch_nothing_else(v):
+    before = snapshot()
+    w = insert_to_sql({"table": "t_hostile", "set": {"name": v, "tag": v[:64]}, "data": {"v": v, v[:50]: 1}})
+    assert w["status"] is True, w
+    id = w["id"]
+    got = find_in_sql({"table": "t_hostile", "what": "id,name,tag", "fld": "name", "val": v, "all": 1})
+    assert got == [(id, v, v[:64])]
+    assert find_in_sql({"table": "t_hostile", "what": "id", "where": {"name": v, "tag": v[:64]}}) == (id,)
+    assert (id,) in find_in_sql({"table": "t_hostile", "what": "id", "where": {"name": ("like", v)}, "all": 1})
+    assert find_in_sql({"table": "t_hostile", "what": "id", "where": {"id": ("in", [v, id])}, "all": 1}) == [(id,)]
+    assert find_in_sql({"table": "t_hostile", "what": "id", "where": {"v": ("=", v, "data")}}) == (id,)
+    assert find_in_sql({"table": "t_hostile", "what": "id", "fld": "id", "val": v}) in (False,)
+    assert get_data("t_hostile", id) == {"v": v, v[:50]: 1}
+    assert add_to_data("t_hostile", id, v[:60], v)["status"]
+    assert add_to_data("t_hostile", id, {"x": [v, {"y": v}]})["status"]
+    d = get_data("t_hostile", id)
+    assert d[v[:60]] == v and d["x"] == [v, {"y": v}]
+    assert insert_to_sql({"table": "t_hostile", "id": id, "set": {"tag": v[::-1][:64]}})["status"]
+    assert get_record("t_hostile", id)["tag"] == v[::-1][:64]
+    assert insert_to_sql({"table": "t_hostile", "id": v, "set": {"tag": "x"}})["row_count"] == 0
+    assert count_in_sql({"table": "t_hostile", "fld": "name", "val": v}) == (1,)
+    assert get_record("t_hostile", v, "name")["id"] == id
+    assert kic_sql_delete({"table": "t_hostile", "id": v})["status"] == 0
+    insert_to_sql({"table": "t_hostile", "id": id, "set": {"is_active": 0}})
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("n", names, ids=[f"n{i}" for i in range(len(names))])
+def test_identifiers_are_refused_and_nothing_runs(n):
+    before = snapshot()
+    base = {"table": "t_hostile", "fld": "id", "val": 1}
+    for k, v in (("table", n), ("table", f"t_hostile {n}"), ("what", n), ("fld", n), ("sort", n), ("sortj", n),
+                 ("grp", n), ("where", {n: 1}), ("where", {"id": (">", 1, n)}), ("limit", n),
+                 ("join", [{"jtab": n, "on": "id", "jon": "id"}]), ("join", [{"jtab": "t_canary c", "on": n, "jon": "id"}]),
+                 ("ljoin", [{"jtab": "t_canary c", "on": "id", "jon": n}])):
+        if n == "" and (k in ("fld", "sort", "sortj", "grp", "limit", "what") or v == "t_hostile "):
+            continue          # empty means "not given" for these keys
+        r = dict(base)
+        r[k] = v
+        w = find_in_sql(r)
+        assert isinstance(w, dict) and str(w["status"]).startswith("refused"), (k, v, w)
+    w = insert_to_sql({"table": n, "set": {"v": "x"}})
+    assert w["status"] is False and w["err"].startswith("refused")
+    w = insert_to_sql({"table": "t_hostile", "set": {n: "x"}})
+    assert w["status"] is False and w["err"].startswith("refused")
+    assert add_to_data(n, 1, "k", "v")["status"] is False
+    assert kic_sql_delete({"table": n, "id": 1})["status"] == 0
+    assert get_record(n, 1) == {}
+    assert get_data(n, 1) == {}
+    assert snapshot() == before
+    assert kic_sql("SELECT v FROM t_canary") == [("alive",)]

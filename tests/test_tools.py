@@ -1,0 +1,102 @@
+# test_tools.py: kic_refine, and the db_* tools (db_ses, db_users, db_log, db_tab)
+# against the real database.
+from conftest import new_user, login, clear_fails
+from tools.sql import *
+from tools.db_ses import *
+from tools.db_users import *
+from tools.db_log import *
+from tools.db_tab import *
+
+
+def err(w):
+    return isinstance(w, dict) and w["status"] == 0 and w["err"]
+
+
+def test_refine_cleaning():
+    assert kic_refine("n", "  Moshe  ", {}) == "Moshe"
+    assert kic_refine("n", "  Moshe  ", {"strip": 0}) == "  Moshe  "
+    assert kic_refine("n", "MoShE", {"toLower": 1}) == "moshe"
+    assert kic_refine("n", "a<b>\x00c\x07", {"cln": 1}) == "abc"
+    assert kic_refine("n", "42", {"fill_zeros": 5}) == "00042"
+    assert kic_refine("n", None, {}) == ""
+
+
+def test_refine_lengths_lists_regex():
+    assert kic_refine("code", "123", {"exactly": 3}) == "123"
+    assert "exactly 3" in err(kic_refine("code", "1234", {"exactly": 3}))
+    assert "at least 2" in err(kic_refine("name", "a", {"min": 2}))
+    assert "at most 3" in err(kic_refine("name", "abcd", {"max": 3}))
+    assert kic_refine("c", "red", {"list": ["red", "green"]}) == "red"
+    assert err(kic_refine("c", "blue", {"list": ["red", "green"]})).startswith("c:")
+    assert kic_refine("z", "ab12", {"regex": r"[a-z]+\d+"}) == "ab12"
+    assert err(kic_refine("z", "12ab", {"regex": r"[a-z]+\d+"}))
+
+
+def test_refine_is():
+    assert kic_refine("e", " Dana@Example.com ", {"is": "email"}) == "dana@example.com"
+    for bad in ("dana", "dana@", "@x.com", "a b@x.com", "a@b", "a@@b.com", "a..b@x.com", "x" * 250 + "@x.com"):
+        assert err(kic_refine("e", bad, {"is": "email"})), bad
+    assert kic_refine("s", "1,234", {"is": "sum"}) == 1234
+    assert kic_refine("s", "-3.5", {"is": "sum"}) == -3.5
+    assert err(kic_refine("s", "12a", {"is": "sum"}))
+    assert "at most 100" in err(kic_refine("s", "101", {"is": "sum", "max": 100}))
+    assert err(kic_refine("s", "-1", {"is": "sum", "min": 0}))
+    assert kic_refine("y", "Y", {"is": "yesno"}) == "yes" and kic_refine("y", "no", {"is": "yesno"}) == "no"
+    assert err(kic_refine("y", "maybe", {"is": "yesno"}))
+    assert kic_refine("b", "on", {"is": "bool01"}) == 1 and kic_refine("b", "0", {"is": "bool01"}) == 0
+    assert err(kic_refine("b", "2", {"is": "bool01"}))
+    assert kic_refine("d", "2026-02-28", {"is": "date"}) == "2026-02-28"
+    assert err(kic_refine("d", "2026-02-30", {"is": "date"}))
+    assert kic_refine("d", "02/28/2026", {"is": "mdy"}) == "2026-02-28"
+    assert err(kic_refine("d", "28/02/2026", {"is": "mdy"}))
+    assert kic_refine("p", "+972 (50) 123-4567", {"is": "phone"}) == "+972501234567"
+    assert err(kic_refine("p", "12", {"is": "phone"}))
+    assert err(kic_refine("p", "050-abc-1234", {"is": "phone"}))
+    assert validate_email("a@b.co") == 1 and validate_email("nope") == 0
+
+
+def test_users_roles_and_passwords():
+    u, p, uid = new_user(["admin", "owner"])
+    sis = get_record("users", uid)["sis"]
+    assert sis.startswith("scrypt$") and p not in sis
+    assert check_pw(p, sis) == 1 and check_pw(p + "x", sis) == 0
+    assert check_pw(p, None) == 0 and check_pw(p, "plain") == 0
+    assert is_role(uid, "admin") == 1 and is_admin(uid) == 1 and is_owner(uid) == 1
+    u2, p2, uid2 = new_user()
+    assert is_admin(uid2) == 0 and is_owner(uid2) == 0
+    assert db_users(u)["id"] == uid and db_users("nobody-here") == {}
+    assert add_user(u, "x")["status"] is False
+
+
+def test_sessions():
+    clear_fails()
+    u, p, uid = new_user(["admin"])
+    ses = create_new_ses(uid)
+    assert len(ses) >= 32 and check_ses(ses) == 1 and is_ses(ses) == 1
+    assert db_ses(ses)["user_id"] == uid
+    assert is_ses_role(ses, "admin") == 1 and is_ses_role(ses, "owner") == 0
+    add2ses(ses, {"n": 3, "l": [1, "שלום"], "d": {"a": None}})
+    assert db_ses(ses)["data"] == {"n": 3, "l": [1, "שלום"], "d": {"a": None}}
+    assert ses in [s["id"] for s in ses_list({"ttl": 1})]
+    end_ses(ses)
+    assert check_ses(ses) == 0 and is_ses_role(ses, "admin") == 0
+    assert check_ses("not a token") == 0 and check_ses("") == 0 and check_ses(None) == 0
+
+
+def test_logs():
+    id = add_log("t_act", "sent text", {"k": 1})
+    assert id >= 10000001
+    add_log_res(id, "the answer")
+    w = find_in_sql({"table": "logs", "what": "act_type,send_text,response,data:k", "fld": "id", "val": id})
+    assert w == ("t_act", "sent text", "the answer", "1")
+    assert db_log(5, "t_act")[0][0] == id
+
+
+def test_gen_tabs():
+    insert_to_sql({"table": "gen", "set": {"key1": "t_color_type", "val1": "0"}, "data": ["red", "green"]})
+    assert list_gen_tab("t_color_type") == ["red", "green"]
+    assert list_gen_tab("no_such_type") == []
+    assert list_tab_dict("todo", "done") == {"0": "to do", "1": "done"}
+    assert list_tab_dict("users", "is_active")["0"] == "deactivated"
+    assert list_tab_dict("nosuch", "x") == {}
+    kic_sql("DELETE FROM gen WHERE key1 = 't_color_type'")

@@ -23,7 +23,7 @@ has_systemd() { [ -d /run/systemd/system ]; }
 command -v apt-get >/dev/null || die "this needs apt (Ubuntu or Debian)"
 cd "$root"
 
-step "1/10 system packages"
+step "1/11 system packages"
 export DEBIAN_FRONTEND=noninteractive
 need=""
 for p in apache2 python3-venv acl cron ca-certificates curl; do
@@ -43,7 +43,7 @@ if [ -n "$need" ]; then
 fi
 echo "ok: apache2, $(dpkg -s mysql-server >/dev/null 2>&1 && echo mysql-server || echo mariadb-server), python3-venv"
 
-step "2/10 database server"
+step "2/11 database server"
 svc=mariadb
 [ -x /etc/init.d/mariadb ] || svc=mysql
 if ! mysqladmin ping >/dev/null 2>&1; then
@@ -54,7 +54,7 @@ mysqladmin ping >/dev/null 2>&1 || die "the database server did not start"
 sock=$(mysql -Nse 'SELECT @@socket')
 echo "ok: $svc is up (socket $sock)"
 
-step "3/10 python environment $venv ($connector)"
+step "3/11 python environment $venv ($connector)"
 [ -x "$venv/bin/python" ] || { mkdir -p /opt/flyton; /usr/bin/python3 -m venv "$venv"; }
 if ! "$venv/bin/pip" show mysql-connector-python 2>/dev/null | grep -q "^Version: ${connector#*==}$"; then
   "$venv/bin/pip" install -q --disable-pip-version-check "$connector"
@@ -62,7 +62,7 @@ fi
 "$venv/bin/python" -c "import mysql.connector"
 echo "ok: $("$venv/bin/python" --version), mysql-connector $("$venv/bin/python" -c 'import mysql.connector as m; print(m.__version__)')"
 
-step "4/10 bootstrap $bs_ver into client/lib (from PyPI xstatic-bootstrap, sha256 pinned)"
+step "4/11 bootstrap $bs_ver into client/lib (from PyPI xstatic-bootstrap, sha256 pinned)"
 if ! grep -qs "Bootstrap  v${bs_ver%.*}" client/lib/bootstrap.min.css || [ ! -s client/lib/bootstrap.bundle.min.js ]; then
   t=$(mktemp -d)
   /usr/bin/python3 -m venv "$t/v"
@@ -76,7 +76,7 @@ if ! grep -qs "Bootstrap  v${bs_ver%.*}" client/lib/bootstrap.min.css || [ ! -s 
 fi
 echo "ok: $(head -c 60 client/lib/bootstrap.min.css | tr -d '\n')"
 
-step "5/10 database '$db' and its user '$dbuser'"
+step "5/11 database '$db' and its user '$dbuser'"
 pw=""
 if [ -f "$cfg" ]; then
   pw=$("$venv/bin/python" -c "import runpy,sys; print(runpy.run_path(sys.argv[1])['db']['password'])" "$cfg" 2>/dev/null || true)
@@ -91,7 +91,7 @@ FLUSH PRIVILEGES;
 SQL
 echo "ok: database $db, user $dbuser"
 
-step "6/10 server/config.py (root and the web server only)"
+step "6/11 server/config.py (root and the web server only)"
 if [ ! -f "$cfg" ]; then
   sed -e "s|\"name\": \"flyton\"|\"name\": \"$db\"|" -e "s|\"user\": \"flyton\"|\"user\": \"$dbuser\"|" \
       -e "s|\"password\": \"change-me\"|\"password\": \"$pw\"|" -e "s|/run/mysqld/mysqld.sock|$sock|" \
@@ -102,14 +102,14 @@ chown root:www-data "$cfg"
 chmod 640 "$cfg"
 echo "ok: $(stat -c '%A %U:%G' "$cfg") server/config.py"
 
-step "7/10 tables (sql/tables.sql)"
+step "7/11 tables (sql/tables.sql)"
 mysql "$db" < sql/tables.sql
 echo "ok: $(mysql -Nse "SELECT GROUP_CONCAT(table_name ORDER BY table_name) FROM information_schema.tables WHERE table_schema='$db'")"
 
-step "8/10 the first admin user"
+step "8/11 the first admin user"
 "$venv/bin/python" server/apis/tools/mkadmin.py
 
-step "9/10 web server access to the clone ($root)"
+step "9/11 web server access to the clone ($root)"
 # www-data may pass through the folders above the clone (a closed home folder
 # included) and read client/ and server/, also files added later (default ACLs)
 d="$root"
@@ -134,7 +134,18 @@ chown -R www-data:www-data /var/cache/flyton
 runuser -u www-data -- test -r server/cgi-bin/p4web.py || die "www-data still cannot read $root/server"
 runuser -u www-data -- test -r "$cfg" || die "www-data cannot read server/config.py"
 
-step "10/10 Apache site"
+step "10/11 the archive engine in cron (/etc/cron.d/flyton)"
+cat > /etc/cron.d/flyton <<CRON
+# Flyton: move ended sessions and old logs to the archive tables, every night
+SHELL=/bin/sh
+17 3 * * * root $venv/bin/python $root/server/apis/tools/cron/archive.py >> /var/log/flyton-archive.log 2>&1
+CRON
+chmod 644 /etc/cron.d/flyton
+if has_systemd; then systemctl enable --now cron >/dev/null 2>&1 || true
+elif ! pgrep -x cron >/dev/null; then service cron start || true; fi
+"$venv/bin/python" server/apis/tools/cron/archive.py --dry-run
+
+step "11/11 Apache site"
 mpm=$(a2query -M 2>/dev/null || echo event)
 cgimod=cgid
 [ "$mpm" = prefork ] && cgimod=cgi

@@ -6,6 +6,7 @@ from tools.kicweb import client_ip
 from tools.db_users import *
 from tools.db_ses import *
 from tools.db_log import *
+from tools.kictotp import check_totp
 
 
 def api_login(data):
@@ -26,6 +27,9 @@ def api_login(data):
         add_log("login_fail", u, {"u": u, "ip": ip})
         api_err("Wrong username or password")
         return
+    m = (w.get("data") or {}).get("mfa") or {}
+    if m.get("on") and not mfa_ok(w, m, i, ip):
+        return
     ses = create_new_ses(w["id"])
     if not ses:
         api_err("Could not start a session, please try again")
@@ -45,3 +49,19 @@ def throttled(u, ip):
     if int(w[0] or 0) >= most or int(w[1] or 0) >= most:
         return max(1, round(mins))
     return 0
+
+
+def mfa_ok(w, m, i, ip):
+    # two-step login: the password was right, now the 6-digit code; each code works once
+    code = str(i.get("code", "") or "").strip()
+    if not code:
+        api_err("Enter the 6-digit code of your authenticator app", {"mfa": 1})
+        return 0
+    step = check_totp(m.get("secret", ""), code, m.get("last", 0))
+    if not step:
+        add_log("login_fail", w["username"], {"u": w["username"], "ip": ip, "mfa": 1})
+        api_err("Wrong or used code", {"mfa": 1})
+        return 0
+    m["last"] = step
+    add_to_data("users", w["id"], "mfa", m)
+    return 1

@@ -1,0 +1,21 @@
+# api_mfa_on.py: {code} turns two-step login on with the secret the mfa page showed.
+from tools.sql import *
+from tools.kicapi import *
+from tools.db_ses import *
+from tools.kictotp import check_totp
+
+
+def api_mfa_on(data):
+    code = str(data["post"]["input"].get("code", "")).strip()
+    secret = data["s"].get("mfa_new", "")
+    if not secret:
+        api_err("Open the two-step login page again")
+        return
+    step = check_totp(secret, code)
+    if not step:
+        api_err("Wrong code: type the 6 digits your app shows now", {"fld": "code"})
+        return
+    uid = data["s"]["my_user_id"]
+    add_to_data("users", uid, "mfa", {"on": 1, "secret": secret, "last": step})
+    add2ses(data["ses"], {"mfa_new": "!del"})
+    api_ok({"mfa": 1})

@@ -1,0 +1,300 @@
+# test_sessions.py: the life of a session: login, throttling, expiry, logout,
+# per-tab tokens, session data, roles, two-step login, and the archive engine.
+import os
+import re
+import json
+import time
+import base64
+import signal
+import subprocess
+
+import pytest
+
+from conftest import api, page, new_user, login, clear_fails, top
+from tools.sql import *
+from tools.kictotp import kictotp, hotp, check_totp, new_secret, otp_uri
+
+venv_python = "/opt/flyton/venv/bin/python"
+
+
+def set_gen(k, v):
+    insert_to_sql({"table": "gen", "id": gen_data()[k]["id"], "set": {"val1": str(v)}})
+
+
+# ---------- login ----------
+
+def test_password_is_stored_as_a_slow_salted_hash():
+    u, p, uid = new_user()
+    sis = get_record("users", uid)["sis"]
+    assert sis.startswith("scrypt$16384$8$1$")
+    assert p not in sis and base64.b64encode(p.encode()).decode() not in sis
+    u2, p2, uid2 = new_user()
+    assert get_record("users", uid2)["sis"].split("$")[4] != sis.split("$")[4]   # own salt
+
+
+def test_login_and_failure_are_logged():
+    clear_fails()
+    u, p, uid = new_user()
+    login(u, p)
+    api("api_login", {"u": u, "p": "wrong"})
+    w = find_in_sql({"table": "logs", "what": "act_type", "where": {"send_text": u}, "sort": "id", "all": 1})
+    assert w == [("login",), ("login_fail",)]
+    assert p not in json.dumps(find_in_sql({"table": "logs", "what": "send_text,data", "where": {"send_text": u}, "all": 1}), default=str)
+
+
+def test_throttling_per_user_and_lifting():
+    clear_fails()
+    u, p, uid = new_user()
+    set_gen("login_fail_min", 0.05)          # a 3 second window for the test
+    try:
+        for i in range(5):
+            st, a = api("api_login", {"u": u, "p": "wrong"})
+            assert a["server"]["allow"] == 0 and "Too many" not in a["server"]["msg"]
+        st, a = api("api_login", {"u": u, "p": p})      # the 6th, even with the right password
+        assert a["server"]["allow"] == 0 and "Too many" in a["server"]["msg"]
+        time.sleep(3.5)
+        st, a = api("api_login", {"u": u, "p": p})
+        assert a["server"]["allow"] == 1
+    finally:
+        set_gen("login_fail_min", 15)
+        clear_fails()
+
+
+def test_throttling_per_address():
+    clear_fails()
+    u, p, uid = new_user()
+    try:
+        for i in range(5):
+            api("api_login", {"u": f"nobody{i}", "p": "x"})
+        st, a = api("api_login", {"u": u, "p": p})
+        assert a["server"]["allow"] == 0 and "Too many" in a["server"]["msg"]
+    finally:
+        clear_fails()
+
+
+def test_every_login_gets_a_new_token():
+    clear_fails()
+    u, p, uid = new_user()
+    a, b = login(u, p), login(u, p)
+    assert a != b and len(a) >= 32
+    assert page(a)[0] == 200 and page(b)[0] == 200   # two tabs, two sessions
+
+
+# ---------- expiry, logout, tabs ----------
+
+def test_idle_expiry_for_page_and_api(user):
+    sql("UPDATE ses SET updated_at = NOW() - INTERVAL 61 MINUTE WHERE id = %s", (user["ses"],))
+    assert page(user["ses"])[0] == 302
+    st, a = api("api_logout", {}, user["ses"])
+    assert a["server"]["sact"] == "out"
+    assert find_in_sql({"table": "ses", "what": "is_active", "fld": "id", "val": user["ses"]}) == (0,)
+
+
+def test_absolute_expiry(user):
+    sql("UPDATE ses SET created_at = NOW() - INTERVAL 13 HOUR, updated_at = NOW() WHERE id = %s", (user["ses"],))
+    st, a = api("api_ping", {}, user["ses"])
+    assert a["server"]["allow"] == 1      # ping needs no session
+    assert page(user["ses"])[0] == 302
+
+
+def test_use_keeps_a_session_alive(user):
+    sql("UPDATE ses SET updated_at = NOW() - INTERVAL 50 MINUTE WHERE id = %s", (user["ses"],))
+    assert page(user["ses"])[0] == 200
+    sql("UPDATE ses SET created_at = created_at - INTERVAL 20 MINUTE WHERE id = %s", (user["ses"],))
+    assert page(user["ses"])[0] == 200    # 50 + 20 minutes old, but used 0 minutes ago
+
+
+def test_logout_ends_the_session(user):
+    st, a = api("api_logout", {}, user["ses"])
+    assert a["server"]["allow"] == 1
+    assert page(user["ses"])[0] == 302
+    st, a = api("api_logout", {}, user["ses"])
+    assert a["server"]["sact"] == "out"
+
+
+def test_a_url_session_of_another_tab_is_ended(user):
+    clear_fails()
+    u, p, uid = new_user()
+    other = login(u, p)
+    st, a = api("api_logout", {}, user["ses"], uses=other)
+    assert a["server"]["sact"] == "out"
+    assert page(other)[0] == 302           # the leaked URL session is over
+    assert page(user["ses"])[0] == 200     # the tab's own is not
+
+
+# ---------- session data and roles ----------
+
+def test_add2ses_round_trip_from_api_to_page(user, temp_file):
+    temp_file("server/apis/api/api_t_save.py", '''
+from tools.kicapi import *
+from tools.db_ses import *
+def api_t_save(data):
+    add2ses(data["ses"], data["post"]["input"])
+    api_ok()
+''')
+    temp_file("client/app/admin/t_show.py", '''
+import json, html
+def t_show(data):
+    return "<pre id=s>" + html.escape(json.dumps(data["s"], ensure_ascii=False)) + "</pre>"
+''')
+    keep = {"n": 3, "f": 2.5, "l": [1, "two", {"x": None}], "he": "שלום עולם", "q": "it's \"quoted\" \\"}
+    st, a = api("api_t_save", keep, user["ses"])
+    assert a["server"]["allow"] == 1
+    st, h, t = page(user["ses"], "t_show")
+    import html
+    s = json.loads(html.unescape(t.split("<pre id=s>")[1].split("</pre>")[0]))
+    for k, v in keep.items():
+        assert s[k] == v
+    assert s["my_user_id"] == user["id"] and s["page"] == "t_show"
+
+
+def test_role_protected_page_and_api(user, admin, temp_file):
+    temp_file("client/app/admin/t_adm.py", '''
+from tools.kicweb import need_role
+def t_adm(data):
+    need_role(data, "admin")
+    return "<p id=secret>admin only</p>"
+''')
+    temp_file("server/apis/api/api_t_adm.py", '''
+from tools.kicapi import *
+from tools.kicweb import need_role
+def api_t_adm(data):
+    need_role(data, "admin")
+    api_ok({"secret": 1})
+''')
+    st, h, t = page(admin["ses"], "t_adm")
+    assert st == 200 and "admin only" in t
+    st, h, t = page(user["ses"], "t_adm")
+    assert st == 403 and "Not allowed" in t and "admin only" not in t
+    st, a = api("api_t_adm", {}, admin["ses"])
+    assert a["server"]["allow"] == 1 and a["server"]["secret"] == 1
+    st, a = api("api_t_adm", {}, user["ses"])
+    assert st == 403 and a["server"]["allow"] == 0 and "secret" not in a["server"]
+
+
+# ---------- two-step login ----------
+
+def test_totp_rfc6238_vectors():
+    k1 = b"12345678901234567890"
+    k256 = b"12345678901234567890123456789012"
+    k512 = b"1234567890" * 6 + b"1234"
+    for t, c1, c256, c512 in ((59, "94287082", "46119246", "90693936"),
+                              (1111111109, "07081804", "68084774", "25091201"),
+                              (1111111111, "14050471", "67062674", "99943326"),
+                              (1234567890, "89005924", "91819424", "93441116"),
+                              (2000000000, "69279037", "90698825", "38618901"),
+                              (20000000000, "65353130", "77737706", "47863826")):
+        assert hotp(k1, t // 30, 8, "sha1") == c1
+        assert hotp(k256, t // 30, 8, "sha256") == c256
+        assert hotp(k512, t // 30, 8, "sha512") == c512
+    s = base64.b32encode(k1).decode()
+    assert kictotp(s, 59, 8) == "94287082"
+    assert otp_uri("ABC", "dana").startswith("otpauth://totp/Flyton%3Adana?secret=ABC&")
+
+
+def test_check_totp_window_and_reuse():
+    s = new_secret()
+    now = 1700000000
+    assert check_totp(s, kictotp(s, now), 0, now) == now // 30
+    assert check_totp(s, kictotp(s, now - 30), 0, now) == now // 30 - 1      # one step late is fine
+    assert check_totp(s, kictotp(s, now - 120), 0, now) == 0                 # old
+    assert check_totp(s, kictotp(s, now), now // 30, now) == 0               # used
+    assert check_totp(s, "12345", 0, now) == 0 and check_totp(s, "abcdef", 0, now) == 0
+
+
+def test_login_with_mfa_needs_a_fresh_code():
+    clear_fails()
+    u, p, uid = new_user()
+    s = new_secret()
+    add_to_data("users", uid, "mfa", {"on": 1, "secret": s, "last": 0})
+    st, a = api("api_login", {"u": u, "p": p})
+    assert a["server"]["allow"] == 0 and a["server"]["mfa"] == 1 and "ses" not in a["server"]
+    st, a = api("api_login", {"u": u, "p": p, "code": kictotp(s, time.time() - 150)})
+    assert a["server"]["allow"] == 0 and a["server"]["mfa"] == 1
+    code = kictotp(s)
+    st, a = api("api_login", {"u": u, "p": p, "code": code})
+    assert a["server"]["allow"] == 1 and a["server"]["ses"]
+    st, a = api("api_login", {"u": u, "p": p, "code": code})
+    assert a["server"]["allow"] == 0         # a code works once
+    st, a = api("api_login", {"u": u, "p": "wrong", "code": kictotp(s)})
+    assert a["server"]["allow"] == 0 and "mfa" not in a["server"]   # the password comes first
+    clear_fails()
+
+
+def test_mfa_enrolment_page_and_api(user):
+    st, h, t = page(user["ses"], "mfa")
+    assert st == 200
+    s = t.split("<code id=mfa_secret>")[1].split("</code>")[0]
+    assert "otpauth://totp/" in t and f"secret={s}" in t
+    st, a = api("api_mfa_on", {"code": "000000" if kictotp(s) != "000000" else "111111"}, user["ses"])
+    assert a["server"]["allow"] == 0
+    st, a = api("api_mfa_on", {"code": kictotp(s)}, user["ses"])
+    assert a["server"]["allow"] == 1
+    assert get_data("users", user["id"])["mfa"]["on"] == 1
+    st, h, t = page(user["ses"], "mfa")
+    assert "id=mfa_state" in t
+
+
+# ---------- the archive engine ----------
+
+def archive_run(*args, wait=1):
+    cmd = [venv_python, f"{top}/server/apis/tools/cron/archive.py", *args]
+    if wait:
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def where_are(ids):
+    main = {w[0] for w in kic_sql("SELECT id FROM logs WHERE act_type = 't_arc'")}
+    arc = [w[0] for w in kic_sql("SELECT id FROM logs_arc WHERE act_type = 't_arc'")]
+    return main, arc
+
+
+def test_archive_moves_old_logs_and_ended_sessions_exactly_once():
+    kic_sql("DELETE FROM logs WHERE act_type = 't_arc'")
+    kic_sql("DELETE FROM logs_arc WHERE act_type = 't_arc'")
+    for b in range(20):                     # 100,000 logs across 180 days
+        rows = ", ".join(f"('t_arc', 'r{b}_{i}', NOW() - INTERVAL {(b * 5000 + i) % 180} DAY - INTERVAL 1 HOUR)" for i in range(5000))
+        kic_sql(f"INSERT INTO logs (act_type, send_text, created_at) VALUES {rows}")
+    ids = {w[0] for w in kic_sql("SELECT id FROM logs WHERE act_type = 't_arc'")}
+    old = {w[0] for w in kic_sql("SELECT id FROM logs WHERE act_type = 't_arc' AND created_at < NOW() - INTERVAL 90 DAY")}
+    assert len(ids) == 100000 and 40000 < len(old) < 60000
+    clear_fails()
+    u, p, uid = new_user()
+    live, ended = login(u, p), login(u, p)
+    sql("UPDATE ses SET is_active = 0, updated_at = NOW() - INTERVAL 8 DAY WHERE id = %s", (ended,))
+
+    dry = archive_run("--dry-run")
+    assert dry.returncode == 0
+    assert int(re.search(r"logs: (\d+) rows would move", dry.stdout).group(1)) >= len(old)
+    assert where_are(ids)[0] == ids          # a dry run moves nothing
+
+    p1 = archive_run("--batch", "3000", "--pause", "0.4", wait=0)
+    for i in range(300):                     # wait until it has committed a batch or two
+        if len(where_are(ids)[1]) >= 6000:
+            break
+        time.sleep(0.1)
+    os.kill(p1.pid, signal.SIGKILL)          # killed, most likely inside a batch's transaction
+    p1.wait()
+    time.sleep(0.5)
+    main, arc = where_are(ids)
+    assert len(arc) == len(set(arc)) and not (main & set(arc)) and main | set(arc) == ids
+    assert 0 < len(arc) < len(old)           # it had started and not finished
+
+    p2 = archive_run("--batch", "5000")
+    assert p2.returncode == 0, p2.stderr
+    main, arc = where_are(ids)
+    assert len(arc) == len(set(arc)) and set(arc) == old and main == ids - old
+    assert find_in_sql({"table": "ses", "fld": "id", "val": ended}) is False
+    assert find_in_sql({"table": "ses_arc", "what": "user_id", "fld": "id", "val": ended}) == (uid,)
+    assert find_in_sql({"table": "ses", "what": "user_id", "fld": "id", "val": live}) == (uid,)
+
+    p3 = archive_run()                       # again: nothing more to move
+    assert "logs: moved 0 rows" in p3.stdout
+    kic_sql("DELETE FROM logs WHERE act_type = 't_arc'")
+    kic_sql("DELETE FROM logs_arc WHERE act_type = 't_arc'")
+
+
+def test_cron_entry_is_installed():
+    t = open("/etc/cron.d/flyton").read()
+    assert f"{top}/server/apis/tools/cron/archive.py" in t and "/opt/flyton/venv/bin/python" in t

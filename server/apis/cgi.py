@@ -64,7 +64,7 @@ def call(meth):
             return out
     err = files(post["input"])
     if err:
-        return 413, {"allow": 0, "err": err}
+        return (413 if "large" in err else 400), {"allow": 0, "err": err}
     return run(meth, data)
 
 

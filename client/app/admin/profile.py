@@ -1,0 +1,26 @@
+# profile.py: the user's own settings: password, phone number, two-step login.
+from tools.sql import *
+from tools.kicutil import *
+from tools.kiclang import *
+
+
+def profile(data):
+    ses = data["ses"]
+    u = get_record("users", data["s"]["my_user_id"])
+    d = u.get("data") or {}
+    mfa = txt("on") if (d.get("mfa") or {}).get("on") else txt("off")
+    h = f"""<div class="col-12 col-md-6">
+      <h1 class=h4>{txt("Profile")}: {esc(u["username"])}</h1>
+      <h2 class="h6 mt-3">{txt("Password")}</h2>
+      {kicinput("old", txt("Current password"), "", {"type": "password"})}
+      {kicinput("new", txt("New password"), txt("8 characters or more"), {"type": "password"})}
+      <button type=button class="btn btn-primary btn-sm" id=pw_go onclick=profile_pw()>{txt("Change password")}</button>
+      <h2 class="h6 mt-4">{txt("Phone")}</h2>
+      {kicinput("phone", txt("Phone number"), "+972 50 123 4567", {"value": d.get("phone", "")})}
+      <button type=button class="btn btn-primary btn-sm" id=phone_go onclick=profile_phone()>{txt("Save phone")}</button>
+      <h2 class="h6 mt-4">{txt("Two-step login")}: <span id=mfa_now>{mfa}</span></h2>
+      {kicmenu("mfa", ses, txt("Set up two-step login"), "btn btn-outline-secondary btn-sm")}
+      <div class=mt-3 id=profile_msg role=status></div>
+      <script src="/lib/profile.js"></script>
+    </div>"""
+    return h

@@ -1,0 +1,30 @@
+// profile.js: password and phone number of the logged-in user.
+
+async function profile_pw() {
+  var res = await call_server("api_password", {old: go_el("old").value, new: go_el("new").value});
+  profile_show(res, ["old", "new"], "Password changed.");
+}
+
+async function profile_phone() {
+  var res = await call_server("api_phone", {phone: go_el("phone").value});
+  if (res.server.allow) {
+    go_el("phone").value = res.server.phone;
+  }
+  profile_show(res, ["phone"], "Phone saved.");
+}
+
+// the message goes under the field the server names
+function profile_show(res, flds, ok) {
+  for (var i = 0; i < flds.length; i++) {
+    go_clean(flds[i]);
+    go_el(flds[i] + "_err").textContent = "";
+  }
+  go_el("profile_msg").textContent = "";
+  if (res.server.allow) {
+    go_el("profile_msg").textContent = ok;
+    return;
+  }
+  var f = res.server.fld || flds[0];
+  go_red(f);
+  go_el(f + "_err").textContent = res.server.msg || res.server.err;
+}

@@ -1,0 +1,24 @@
+# api_user_off.py: {id} deactivates a user and ends their sessions (admin only).
+from tools.sql import *
+from tools.kicapi import *
+from tools.kicweb import need_role
+from tools.db_log import *
+
+
+def api_user_off(data):
+    need_role(data, "admin")
+    try:
+        uid = int(data["post"]["input"].get("id"))
+    except (TypeError, ValueError):
+        api_err("No such user")
+        return
+    if uid == data["s"]["my_user_id"]:
+        api_err("You cannot deactivate yourself")
+        return
+    if not find_in_sql({"table": "users", "what": "id", "fld": "id", "val": uid}):
+        api_err("No such user")
+        return
+    insert_to_sql({"table": "users", "id": uid, "set": {"is_active": 0}})
+    sql("UPDATE ses SET is_active = 0 WHERE user_id = %s", (uid,))
+    add_log("user_off", str(uid), {"by": data["s"]["my_user_id"]})
+    api_ok()

@@ -1,0 +1,109 @@
+# test_app.py: the demo app's API over HTTP: register, todos (only your own),
+# profile, the admin's page, health. The browser side is in test_browser.py.
+import secrets
+
+from conftest import api, page, login, new_user, clear_fails, http
+from tools.sql import *
+
+
+def test_register_validates_and_creates_a_plain_user():
+    u = "r_" + secrets.token_hex(4)
+    good = {"u": u, "p": "longenough", "first": "Dana", "last": "Levi", "email": "dana@example.com"}
+    for k, v in (("u", "ab"), ("u", "no spaces"), ("p", "short"), ("email", "nope"), ("first", "x" * 61)):
+        st, a = api("api_register", dict(good, **{k: v}))
+        assert a["server"]["allow"] == 0 and a["server"]["fld"] == k, (k, v)
+    st, a = api("api_register", good)
+    assert a["server"]["allow"] == 1
+    w = get_record("users", a["server"]["user_id"])
+    assert w["username"] == u and w["email"] == "dana@example.com" and parse_json(w["Roles"]) == ["user"]
+    st, a = api("api_register", good)
+    assert a["server"]["allow"] == 0 and a["server"]["fld"] == "u"
+    clear_fails()
+    assert login(u, "longenough")
+
+
+def test_todo_crud(user):
+    s = user["ses"]
+    ids = [api("api_todo_add", {"name": n}, s)[1]["server"]["id"] for n in ("one", "two", "three")]
+    assert api("api_todo_done", {"id": ids[0], "done": 1}, s)[1]["server"]["allow"] == 1
+    assert api("api_todo_edit", {"id": ids[1], "name": "two, renamed"}, s)[1]["server"]["allow"] == 1
+    assert api("api_todo_del", {"id": ids[2]}, s)[1]["server"]["allow"] == 1
+    st, a = api("api_todo_list", {}, s)
+    got = {t["id"]: (t["name"], t["done"]) for t in a["server"]["todos"]}
+    assert got == {ids[0]: ("one", 1), ids[1]: ("two, renamed", 0)}
+    assert a["server"]["count"] == {"open": 1, "done": 1}
+    assert find_in_sql({"table": "todo", "what": "is_active", "fld": "id", "val": ids[2]}) == (0,)   # kept, inactive
+    st, a = api("api_todo_list", {"flt": "done"}, s)
+    assert [t["id"] for t in a["server"]["todos"]] == [ids[0]]
+
+
+def test_todo_input_is_checked_with_a_message_for_the_field(user):
+    for bad in ("", "   ", "x" * 201, "tab\there"):
+        st, a = api("api_todo_add", {"name": bad}, user["ses"])
+        assert a["server"]["allow"] == 0 and a["server"]["fld"] == "name" and a["server"]["msg"].startswith("Title")
+    for bad_id in ("abc", None, 99999999, "1 OR 1=1"):
+        st, a = api("api_todo_done", {"id": bad_id}, user["ses"])
+        assert a["server"]["allow"] == 0 and a["server"]["msg"] == "No such todo"
+
+
+def test_a_user_cannot_touch_another_users_todo(user):
+    id = api("api_todo_add", {"name": "mine only"}, user["ses"])[1]["server"]["id"]
+    clear_fails()
+    u2, p2, uid2 = new_user()
+    s2 = login(u2, p2)
+    for m, inp in (("api_todo_done", {"id": id, "done": 1}), ("api_todo_edit", {"id": id, "name": "taken"}),
+                   ("api_todo_del", {"id": id})):
+        st, a = api(m, inp, s2)
+        assert a["server"]["allow"] == 0 and a["server"]["msg"] == "No such todo"
+    st, a = api("api_todo_list", {}, s2)
+    assert a["server"]["todos"] == []
+    st, h, t = page(s2, "todo")
+    assert "mine only" not in t
+    assert find_in_sql({"table": "todo", "what": "name,done,is_active", "fld": "id", "val": id}) == ("mine only", 0, 1)
+
+
+def test_password_and_phone(user):
+    s = user["ses"]
+    st, a = api("api_password", {"old": "wrong", "new": "newpassword1"}, s)
+    assert a["server"]["allow"] == 0 and a["server"]["fld"] == "old"
+    st, a = api("api_password", {"old": user["p"], "new": "short"}, s)
+    assert a["server"]["allow"] == 0 and a["server"]["fld"] == "new"
+    st, a = api("api_password", {"old": user["p"], "new": "newpassword1"}, s)
+    assert a["server"]["allow"] == 1
+    clear_fails()
+    assert api("api_login", {"u": user["u"], "p": user["p"]})[1]["server"]["allow"] == 0
+    assert login(user["u"], "newpassword1")
+    st, a = api("api_phone", {"phone": "050-12x"}, s)
+    assert a["server"]["allow"] == 0 and a["server"]["fld"] == "phone"
+    st, a = api("api_phone", {"phone": "+972 (50) 123-4567"}, s)
+    assert a["server"]["phone"] == "+972501234567"
+    assert get_data("users", user["id"])["phone"] == "+972501234567"
+    clear_fails()
+
+
+def test_admin_page_and_deactivation(user, admin):
+    st, h, t = page(admin["ses"], "users")
+    assert st == 200 and f"<td>{user['u']}</td>" in t and "id=todos_table" in t
+    st, h, t = page(user["ses"], "users")
+    assert st == 403
+    st, a = api("api_user_off", {"id": admin["id"]}, user["ses"])
+    assert st == 403 and a["server"]["allow"] == 0
+    st, a = api("api_user_off", {"id": admin["id"]}, admin["ses"])
+    assert a["server"]["allow"] == 0          # not yourself
+    st, a = api("api_user_off", {"id": user["id"]}, admin["ses"])
+    assert a["server"]["allow"] == 1
+    assert page(user["ses"])[0] == 302         # their sessions end
+    clear_fails()
+    assert api("api_login", {"u": user["u"], "p": user["p"]})[1]["server"]["allow"] == 0
+
+
+def test_health():
+    st, h, t = http("/cgi-bin/api?meth=ping")
+    assert st == 200 and '"db": 1' in t
+
+
+def test_big_and_bad_files_are_refused(user):
+    st, a = api("api_todo_list", {"b64_file_x": "A" * (8 * 1024 * 1024)}, user["ses"])
+    assert st == 413 and "file too large" in a["server"]["err"]
+    st, a = api("api_todo_list", {"b64_file_x": "not base64!"}, user["ses"])
+    assert st == 400 and a["server"]["err"] == "bad file data"

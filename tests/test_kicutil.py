@@ -1,0 +1,99 @@
+# test_kicutil.py: what the kic helpers and txt() put in a page, exactly.
+import datetime
+import html
+import json
+import re
+
+from tools.kicutil import *
+from tools.kiclang import txt, kiclang, lang_dir
+
+
+def test_kicnav_encodes_every_value():
+    u = kicnav("todo", "ABC_def-1", {"q": "a&b=c d", "he": "שלום", "n": 3})
+    assert u.startswith("/cgi-bin/p?app=start&r=309012&ses=ABC_def-1&rpage=todo&")
+    assert "q=a%26b%3Dc+d" in u and "he=%D7%A9%D7%9C%D7%95%D7%9D" in u and "n=3" in u
+    assert kicnav("x", "s", {}, "weba").startswith("/cgi-bin/p?app=weba&")
+    assert "use=" not in kicnav("x", "s", {"use": "a/b"})
+
+
+def test_kicmenu_is_a_link_with_an_escaped_url():
+    h = kicmenu("about", "S1", "About", "nav-link")
+    assert h == '<a class="nav-link" id=menu_about href="/cgi-bin/p?app=start&amp;r=309012&amp;ses=S1&amp;rpage=about">About</a>'
+
+
+def test_kicbutton_js_argument_cannot_break_out():
+    h = kicbutton("todo", "S1", "Go", "btn", {"x": "\"');alert(1)//", "use": "flt/name"})
+    m = re.search(r'onclick="kic_run_but\((.*)\)">Go</button>$', h)
+    args = json.loads("[" + html.unescape(m.group(1)) + "]")
+    assert args[0].startswith("/cgi-bin/p?app=start&r=309012&ses=S1&rpage=todo&x=")
+    assert args[0].endswith("x=%22%27%29%3Balert%281%29%2F%2F")
+    assert args[1] == "flt/name"
+    assert '"' not in m.group(1)
+
+
+def test_kicbutton0_loads_the_script_once():
+    assert kicbutton0() == '<script src="/lib/kicbutton.js"></script>'
+
+
+def test_kiccard_options():
+    h = kiccard("Title", "Sub", "Explain", "Open", "S1", "todo",
+                {"width": 200, "cls": "extra", "color": "red", "icon": "/lib/i.png", "but_cls": "btn btn-sm"})
+    assert 'class="card m-2 border-danger extra"' in h and 'style="width: 200px"' in h
+    assert '<img src="/lib/i.png" class=kicicon alt="">' in h and "Sub</h6>" in h and "Explain" in h
+    assert 'class="btn btn-sm" onclick="kic_run_but(' in h and "rpage=todo" in h
+    bare = kiccard("T", "", "E")
+    assert "<button" not in bare and "<h6" not in bare and "style=" not in bare
+    assert "border-success" in kiccard("T", "", "E", more={"color": "green"})
+
+
+def test_kic_collapse():
+    h = kic_collapse("More", "Hidden text", "Open", "S1", "about")
+    assert 'data-bs-target="#col_about"' in h and "id=col_about" in h and "Hidden text" in h and "rpage=about" in h
+
+
+def test_kicselect_escapes_data():
+    h = kicselect("cat", "Category", {"value": 2, "empty": "-", "data": [(1, "<b>one</b>"), (2, 'two "2"')]})
+    assert '<option value="">-</option>' in h
+    assert '<option value="1">&lt;b&gt;one&lt;/b&gt;</option>' in h
+    assert '<option value="2" selected>two &quot;2&quot;</option>' in h
+    assert " disabled" in kicselect("c", "C", {"disable": 1}) and " disabled" not in h
+
+
+def test_kicinput_escapes_the_value():
+    h = kicinput("name", "Name", 'say "hi"', {"value": '"><script>x</script>', "onchange": "go(1)"})
+    assert 'value="&quot;&gt;&lt;script&gt;x&lt;/script&gt;"' in h and "<script>" not in h
+    assert 'placeholder="say &quot;hi&quot;"' in h and 'onchange="go(1)"' in h
+    assert "id=name_err" in h
+
+
+def test_kic_date_formats():
+    d = datetime.datetime(2026, 11, 2, 15, 4)
+    assert kic_date(d, "-") == "2026-11-02"
+    assert kic_date(d, "y0") == "2026-11-02 00:00:00"
+    assert kic_date(d, 8) == "02/11/2026" and kic_date(d, "disp") == "02/11/2026"
+    assert kic_date(d, 6) == "021126"
+    assert kic_date(d, 3) == 20261102 and kic_date(d, "int") == 20261102
+    assert kic_date("2026-11-02 10:00:00", "disp") == "02/11/2026"
+    assert kic_date(datetime.date(2026, 1, 5), "-") == "2026-01-05"
+    assert kic_date("", "-") == datetime.date.today().strftime("%Y-%m-%d")
+    assert kic_date("not a date", "-") == ""
+
+
+def test_esc():
+    assert esc("<a href='x'>&</a>") == "&lt;a href=&#x27;x&#x27;&gt;&amp;&lt;/a&gt;"
+    assert esc(None) == "" and esc(5) == "5"
+
+
+def test_txt_keeps_spaces_and_unknown_text():
+    kiclang("en")
+    assert txt("Hello") == "Hello"
+    assert txt(" Hello ", "world ") == " Hello world "
+    kiclang("he")
+    try:
+        assert txt("Hello") == "שלום"
+        assert txt("  Hello ", "Logout") == "  שלום יציאה"
+        assert txt("no such words") == "no such words"
+        assert lang_dir() == "rtl"
+    finally:
+        kiclang("en")
+    assert lang_dir() == "ltr"

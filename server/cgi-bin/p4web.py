@@ -102,6 +102,7 @@ def head_html():
   <script src="/lib/bootstrap.bundle.min.js"></script>
   <script src="/lib/kicdev.server.js"></script>
   <script src="/lib/kicdev.bs5.js"></script>
+  <script src="/lib/kicbutton.js"></script>
   <script src="/lib/secure.js"></script>
 </head>
 <body>

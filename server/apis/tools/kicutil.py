@@ -38,7 +38,8 @@ def kicmenu(page, ses, title, cls="kicmenu"):
 
 
 def kicbutton0():
-    # the script that defines kic_run_but(); once per page that has kicbuttons
+    # the script that defines kic_run_but(). p4web's page head loads it already;
+    # this is for pages built some other way
     return """<script src="/lib/kicbutton.js"></script>"""
 
 

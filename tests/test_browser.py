@@ -1,0 +1,247 @@
+# test_browser.py: the site as a person uses it, in headless Chromium (Debian's),
+# driven by Playwright. Screenshots land in tests/out/ for people to look at.
+import os
+import re
+import secrets
+
+import pytest
+from playwright.sync_api import sync_playwright, expect
+
+from conftest import site, out_dir, new_user, clear_fails
+from tools.sql import *
+
+pytestmark = pytest.mark.browser
+flags = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    os.makedirs(out_dir, exist_ok=True)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=flags)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def ctx(browser):
+    c = browser.new_context()
+    c.set_default_timeout(15000)
+    yield c
+    c.close()
+
+
+def watch(pg):
+    # every alert/confirm the page shows, answered at once
+    seen = []
+    pg.on("dialog", lambda d: (seen.append(d.message), d.dismiss()))
+    return seen
+
+
+def ui_login(pg, u, p):
+    pg.goto(site + "/pages/login/")
+    pg.fill("#u", u)
+    pg.fill("#p", p)
+    pg.click("#go")
+    pg.wait_for_url(re.compile(r"/cgi-bin/p\?app=start&r=309012&ses="))
+    expect(pg.locator("#kicheader")).to_be_visible()
+
+
+def todo_item(pg, name):
+    return pg.locator("#todo_list li", has_text=name)
+
+
+def todo_id(pg, name):
+    return todo_item(pg, name).get_attribute("id").split("_")[1]
+
+
+def add_todo(pg, name):
+    pg.fill("#name", name)
+    pg.click("#todo_add")
+    expect(todo_item(pg, name)).to_have_count(1)
+
+
+def test_register_login_todos_logout(ctx):
+    clear_fails()
+    pg = ctx.new_page()
+    dialogs = watch(pg)
+    u = "b_" + secrets.token_hex(4)
+    pg.goto(site + "/")
+    expect(pg).to_have_url(site + "/pages/login/")
+    pg.click("#toreg")
+    pg.fill("#u", u)
+    pg.fill("#p", "browserpass1")
+    pg.fill("#first", "Noa")
+    pg.fill("#last", "Browser")
+    pg.fill("#email", "noa@example.com")
+    pg.click("#go")
+    expect(pg.locator("#done")).to_be_visible()
+    pg.click("#tologin")
+    ui_login(pg, u, "browserpass1")
+    expect(pg.locator("#hello")).to_contain_text("Noa Browser")
+    pg.screenshot(path=f"{out_dir}/dashboard.png", full_page=True)
+
+    pg.click("#zzz .card button >> nth=0")            # a kiccard button (kicbutton) opens the todo page
+    pg.wait_for_url(re.compile(r"rpage=todo$"))
+    for n in ("buy milk", "call the bank", "water the plants"):
+        add_todo(pg, n)
+    pg.click(f"#done_{todo_id(pg, 'buy milk')}")
+    expect(pg.locator(f"#name_{todo_id(pg, 'buy milk')}")).to_have_class(re.compile("todo-done"))
+    i = todo_id(pg, "call the bank")
+    pg.click(f"#edit_{i}")
+    pg.fill(f"#ed_{i}", "call the bank at 9")
+    pg.click(f"#edit_{i}")
+    expect(pg.locator(f"#name_{i}")).to_have_text("call the bank at 9")
+    pg.click(f"#del_{todo_id(pg, 'water the plants')}")
+    expect(todo_item(pg, "water the plants")).to_have_count(0)
+
+    pg.reload()
+    names = pg.locator("#todo_list li span").all_inner_texts()
+    assert names == ["call the bank at 9", "buy milk"]
+    assert "todo-done" in pg.locator(f"#name_{todo_id(pg, 'buy milk')}").get_attribute("class")
+    assert not pg.locator(f"#done_{i}").is_checked()
+    expect(pg.locator("#todo_count")).to_contain_text("1 to do, 1 done")
+    pg.screenshot(path=f"{out_dir}/todo.png", full_page=True)
+
+    pg.click("#logout")
+    pg.wait_for_url(site + "/pages/login/")
+    pg.go_back()
+    pg.wait_for_load_state()
+    pg.wait_for_timeout(500)
+    expect(pg).to_have_url(re.compile(r"/pages/login/$"))
+    assert "buy milk" not in pg.content()
+    assert dialogs == []
+
+
+def test_a_hostile_title_is_only_text(ctx, user):
+    pg = ctx.new_page()
+    dialogs = watch(pg)
+    ui_login(pg, user["u"], user["p"])
+    pg.click("#menu_todo")
+    bad = "<img src=x onerror=alert(1)><script>window.pwned=1</script>"
+    add_todo(pg, bad)
+    pg.reload()
+    expect(pg.locator("#todo_list li span").first).to_have_text(bad)
+    assert pg.locator("#todo_list img").count() == 0
+    assert pg.evaluate("window.pwned") is None
+    pg.wait_for_timeout(300)
+    assert dialogs == []
+
+
+def test_another_user_sees_nothing_of_mine(browser, user):
+    a = browser.new_context()
+    pa = a.new_page()
+    ui_login(pa, user["u"], user["p"])
+    pa.click("#menu_todo")
+    add_todo(pa, "private plan")
+    id = todo_id(pa, "private plan")
+    clear_fails()
+    u2, p2, uid2 = new_user()
+    b = browser.new_context()
+    pb = b.new_page()
+    ui_login(pb, u2, p2)
+    pb.click("#menu_todo")
+    expect(pb.locator("#todo_none")).to_be_visible()
+    assert "private plan" not in pb.content()
+    res = pb.evaluate(f"call_server('api_todo_del', {{id: {id}}})")
+    assert res["server"]["allow"] == 0 and res["server"]["msg"] == "No such todo"
+    pa.reload()
+    expect(todo_item(pa, "private plan")).to_have_count(1)
+    a.close()
+    b.close()
+
+
+def test_a_button_with_use_carries_the_radio_value(ctx, user):
+    pg = ctx.new_page()
+    ui_login(pg, user["u"], user["p"])
+    pg.click("#menu_todo")
+    add_todo(pg, "open one")
+    add_todo(pg, "done one")
+    pg.click(f"#done_{todo_id(pg, 'done one')}")
+    expect(pg.locator(f"#name_{todo_id(pg, 'done one')}")).to_have_class(re.compile("todo-done"))
+    pg.click("label[for=flt_done]")
+    pg.click("#filters button")
+    pg.wait_for_url(re.compile(r"&flt=done$"))
+    assert pg.locator("#todo_list li span").all_inner_texts() == ["done one"]
+    assert pg.locator("#flt_done").is_checked()
+
+
+def test_an_api_error_shows_a_message_next_to_the_field(ctx, user):
+    pg = ctx.new_page()
+    ui_login(pg, user["u"], user["p"])
+    pg.click("#menu_todo")
+    pg.fill("#name", "   ")
+    pg.click("#todo_add")
+    expect(pg.locator("#name_err")).to_contain_text("Title: must be at least 1 characters")
+    expect(pg.locator("#name")).to_have_class(re.compile("is-invalid"))
+    expect(pg.locator("#todo_list")).to_be_visible()
+
+
+def test_call_server_never_throws(ctx, user, temp_file):
+    temp_file("server/apis/api/api_t_file.py", '''
+from tools.kicapi import *
+def api_t_file(data):
+    f = data["post"]["input"]["file_x"]
+    api_ok({"size": len(f), "first": f[0], "last": f[-1]})
+''')
+    pg = ctx.new_page()
+    ui_login(pg, user["u"], user["p"])
+    r = pg.evaluate("call_server('api_nosuch', {})")
+    assert r["server"] == {"method": "api_nosuch", "allow": 0, "err": "wrong method", "server_ver": r["server"]["server_ver"]}
+    r = pg.evaluate("""(async () => { var b = new Uint8Array(100000); b[0] = 7; b[99999] = 9;
+                        return await call_server('api_t_file', {file_x: b.buffer}); })()""")
+    assert r["server"]["allow"] == 1 and r["server"]["size"] == 100000 and r["server"]["first"] == 7 and r["server"]["last"] == 9
+    pg.route("**/cgi-bin/api?meth=api_todo_list", lambda route: route.fulfill(status=502, body="<html>bad gateway"))
+    r = pg.evaluate("call_server('api_todo_list', {})")
+    assert r["server"]["allow"] == 0 and "HTTP 502" in r["server"]["err"]
+    pg.route("**/cgi-bin/api?meth=api_ping", lambda route: route.abort())
+    r = pg.evaluate("call_server('api_ping', {})")
+    assert r["server"]["allow"] == 0 and r["server"]["err"].startswith("network error")
+
+
+def test_two_tabs_two_users_and_a_foreign_url(ctx, user):
+    clear_fails()
+    u2, p2, uid2 = new_user()
+    a = ctx.new_page()
+    b = ctx.new_page()
+    ui_login(a, user["u"], user["p"])
+    ui_login(b, u2, p2)
+    a.reload()
+    b.reload()
+    expect(a.locator("#me_user")).to_have_text(user["u"])
+    expect(b.locator("#me_user")).to_have_text(u2)
+    a.goto(b.url)                        # tab a opens tab b's address
+    a.wait_for_url(re.compile(r"/pages/login/$"))
+    b.reload()
+    expect(b.locator("#me_user")).to_have_text(u2)
+
+
+def test_an_ended_session_sends_the_user_to_login(ctx, user):
+    pg = ctx.new_page()
+    dialogs = watch(pg)
+    ui_login(pg, user["u"], user["p"])
+    pg.click("#menu_todo")
+    ses = pg.evaluate("sessionStorage.getItem('ses')")
+    sql("UPDATE ses SET is_active = 0 WHERE id = %s", (ses,))
+    pg.fill("#name", "too late")
+    pg.click("#todo_add")
+    pg.wait_for_url(re.compile(r"/pages/login/$"))
+    assert len(dialogs) == 1
+    assert pg.evaluate("sessionStorage.getItem('ses')") is None
+
+
+def test_two_step_login_in_the_browser(ctx, user):
+    from tools.kictotp import kictotp, new_secret
+    s = new_secret()
+    add_to_data("users", user["id"], "mfa", {"on": 1, "secret": s, "last": 0})
+    pg = ctx.new_page()
+    pg.goto(site + "/pages/login/")
+    pg.fill("#u", user["u"])
+    pg.fill("#p", user["p"])
+    pg.click("#go")
+    expect(pg.locator("#mfa")).to_be_visible()
+    pg.fill("#code", kictotp(s))
+    pg.click("#go")
+    pg.wait_for_url(re.compile(r"/cgi-bin/p\?"))
+    expect(pg.locator("#me_user")).to_have_text(user["u"])

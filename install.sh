@@ -26,7 +26,7 @@ cd "$root"
 step "1/11 system packages"
 export DEBIAN_FRONTEND=noninteractive
 need=""
-for p in apache2 python3-venv acl cron ca-certificates curl; do
+for p in apache2 python3-venv acl cron procps ca-certificates curl; do
   dpkg -s "$p" >/dev/null 2>&1 || need="$need $p"
 done
 dbpkg=""
@@ -159,7 +159,7 @@ a2enconf -q servername >/dev/null
 apache2ctl configtest
 if has_systemd; then
   systemctl enable apache2 >/dev/null 2>&1 || true
-  systemctl reload-or-restart apache2
+  systemctl restart apache2     # not reload: a newly enabled cgid needs its daemon started
 else
   # a full restart, not graceful: a newly enabled cgid needs its daemon started
   service apache2 restart || { apache2ctl stop || true; sleep 1; apache2ctl start; }

@@ -245,3 +245,15 @@ def test_two_step_login_in_the_browser(ctx, user):
     pg.click("#go")
     pg.wait_for_url(re.compile(r"/cgi-bin/p\?"))
     expect(pg.locator("#me_user")).to_have_text(user["u"])
+
+
+def test_no_session_token_reaches_the_server_logs():
+    # run last in this file: every session the browser tests made
+    toks = [w[0] for w in kic_sql("SELECT id FROM ses WHERE created_at > NOW() - INTERVAL 30 MINUTE")]
+    assert len(toks) >= 5
+    logs = ""
+    for f in ("/var/log/apache2/flyton_access.log", "/var/log/apache2/error.log", "/var/log/apache2/flyton_error.log"):
+        if os.path.exists(f):
+            logs += open(f, encoding="utf-8", errors="replace").read()
+    for t in toks:
+        assert t not in logs

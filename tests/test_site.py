@@ -204,3 +204,32 @@ def test_access_log_has_no_session_tokens(user):
     log = open("/var/log/apache2/flyton_access.log", encoding="utf-8", errors="replace").read()
     assert "/cgi-bin/p " in log
     assert user["ses"] not in log and "ses=" not in log
+
+
+def test_cors_preflight_follows_the_config():
+    cfg = f"{top}/server/config.py"
+    keep = open(cfg).read()
+    hdr = {"Origin": "https://app.example.com", "Access-Control-Request-Method": "POST"}
+    st, h, t = http("/cgi-bin/api?meth=api_ping", method="OPTIONS", headers=hdr)
+    assert st == 403 and "Access-Control-Allow-Origin" not in h
+    try:
+        with open(cfg, "a") as f:
+            f.write('\ncors_origins = ["https://app.example.com"]\n')
+        st, h, t = http("/cgi-bin/api?meth=api_ping", method="OPTIONS", headers=hdr)
+        assert st == 204 and h["Access-Control-Allow-Origin"] == "https://app.example.com"
+        assert "POST" in h["Access-Control-Allow-Methods"]
+        st, h, t = http("/cgi-bin/api?meth=api_ping", "{}", "POST", hdr)
+        assert st == 200 and h["Access-Control-Allow-Origin"] == "https://app.example.com"
+        st, h, t = http("/cgi-bin/api?meth=api_ping", "{}", "POST", {"Origin": "https://evil.example"})
+        assert "Access-Control-Allow-Origin" not in h
+    finally:
+        with open(cfg, "w") as f:
+            f.write(keep)
+
+
+def test_hebrew_session_gets_a_right_to_left_page(user):
+    sql.add_to_data("ses", user["ses"], "lang", "he")
+    st, h, t = page(user["ses"])
+    assert st == 200 and "<html lang=he dir=rtl>" in t and "/lib/bootstrap.rtl.min.css" in t
+    assert "שלום" in t and "לוח בקרה" in t     # txt("Hello"), txt("Dashboard")
+    assert http("/lib/bootstrap.rtl.min.css")[0] == 200

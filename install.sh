@@ -59,7 +59,7 @@ step "3/11 python environment $venv ($connector)"
 if ! "$venv/bin/pip" show mysql-connector-python 2>/dev/null | grep -q "^Version: ${connector#*==}$"; then
   "$venv/bin/pip" install -q --disable-pip-version-check "$connector"
 fi
-"$venv/bin/python" -c "import mysql.connector"
+"$venv/bin/python" -c "import _mysql_connector" || die "mysql-connector-python has no C extension for this machine"
 echo "ok: $("$venv/bin/python" --version), mysql-connector $("$venv/bin/python" -c 'import mysql.connector as m; print(m.__version__)')"
 
 step "4/11 bootstrap $bs_ver into client/lib (from PyPI xstatic-bootstrap, sha256 pinned)"

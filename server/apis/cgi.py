@@ -6,7 +6,6 @@ import io
 import json
 import base64
 import binascii
-import traceback
 import importlib
 import contextlib
 
@@ -33,6 +32,7 @@ def cgi():
     except NotAllowed:
         status, ans = 403, {"allow": 0, "err": "not allowed"}
     except Exception:
+        import traceback   # here, not on top: only a failing request pays for it
         r = ref()
         log(f"api error in {meth[:60]!r} ref {r}\n{traceback.format_exc()}")
         status, ans = 500, {"allow": 0, "err": f"server error, reference {r}", "ref": r}

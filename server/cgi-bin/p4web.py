@@ -5,7 +5,6 @@ import os
 import io
 import sys
 import html
-import traceback
 import importlib.util
 import contextlib
 
@@ -30,6 +29,7 @@ def p4web():
     except NotAllowed:
         send(403, "text/html; charset=utf-8", error_html("Not allowed", "Your user may not open this page."))
     except Exception:
+        import traceback   # here, not on top: only a failing request pays for it
         r = ref()
         t = traceback.format_exc()
         log(f"page error ref {r}\n{t}")

@@ -79,7 +79,7 @@ def error_log():
 
 def clear_fails():
     # throttling counts recent login failures; tests start from none
-    sql.sql("UPDATE logs SET is_active = 0 WHERE act_type = 'login_fail' AND is_active = 1")
+    sql.sql("UPDATE logs SET is_active = 0 WHERE act_type IN ('login_fail', 'login_block') AND is_active = 1")
 
 
 @pytest.fixture

@@ -93,3 +93,11 @@ def test_identifiers_are_refused_and_nothing_runs(n):
     assert get_data(n, 1) == {}
     assert snapshot() == before
     assert kic_sql("SELECT v FROM t_canary") == [("alive",)]
+
+
+def test_stacked_statements_are_refused_even_in_raw_sql():
+    before = snapshot()
+    for q in ("SELECT 1; DROP TABLE t_canary", "UPDATE t_canary SET v = 'x'; SELECT 1"):
+        w = kic_sql(q)
+        assert isinstance(w, dict) and w["status"] == 0
+    assert snapshot() == before and kic_sql("SELECT v FROM t_canary") == [("alive",)]

@@ -60,6 +60,23 @@ def test_throttling_per_user_and_lifting():
         clear_fails()
 
 
+def test_the_block_lasts_the_whole_window_after_the_last_failure():
+    clear_fails()
+    u, p, uid = new_user()
+    try:
+        for i in range(5):
+            api("api_login", {"u": u, "p": "wrong"})
+        # the failures leave the window: the block stays, it counts from the failure that reached the limit
+        sql("UPDATE logs SET created_at = created_at - INTERVAL 16 MINUTE WHERE act_type = 'login_fail' AND send_text = %s", (u,))
+        st, a = api("api_login", {"u": u, "p": p})
+        assert a["server"]["allow"] == 0 and a["server"]["wait"] == 15
+        sql("UPDATE logs SET created_at = created_at - INTERVAL 16 MINUTE WHERE act_type = 'login_block' AND send_text = %s", (u,))
+        st, a = api("api_login", {"u": u, "p": p})
+        assert a["server"]["allow"] == 1
+    finally:
+        clear_fails()
+
+
 def test_throttling_per_address():
     clear_fails()
     u, p, uid = new_user()

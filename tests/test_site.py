@@ -110,7 +110,7 @@ def test_ping_needs_no_session_and_reports_the_database():
 
 
 def test_malformed_json_is_a_clear_error(user):
-    for raw in ("{not json", "[1, 2]", '"text"', '{"info": 3, "input": {}}', "\xff\xfe"):
+    for raw in ("{not json", "[1, 2]", '"text"', '{"info": 3, "input": {}}', '{"input": [1]}', '{"input": "x"}', "\xff\xfe"):
         st, a = api("api_ping", raw=raw)
         assert st == 400, raw
         assert a["server"]["allow"] == 0 and a["server"]["err"].startswith("bad json")

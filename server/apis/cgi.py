@@ -55,6 +55,8 @@ def call(meth):
     if not isinstance(post, dict) or not isinstance(post.get("info", {}), dict):
         return 400, {"allow": 0, "err": "bad json: an object with info and input is expected"}
     post.setdefault("input", {})
+    if not isinstance(post["input"], dict):
+        return 400, {"allow": 0, "err": "bad json: input must be an object"}
     info = post.get("info") or {}
     ses = str(info.get("ses") or "")
     data = {"par": kicweb(), "post": post, "meth": meth, "ses": ses, "s": {}}

@@ -24,7 +24,7 @@ def api_login(data):
     w = db_users(u)
     ok = check_pw(p, w.get("sis") if w else None)
     if not u or not w or not ok:
-        add_log("login_fail", u, {"u": u, "ip": ip})
+        failed(u, ip)
         api_err("Wrong username or password")
         return
     m = (w.get("data") or {}).get("mfa") or {}
@@ -38,17 +38,38 @@ def api_login(data):
     api_ok({"ses": ses})
 
 
-def throttled(u, ip):
-    # minutes to wait when the user or the address failed too often lately, else 0
+def limits():
+    # (failures allowed, the window and the block in seconds) from gen
     g = gen_data()
-    most = int(g.get("login_fail_max", {}).get("val", 5))
-    mins = float(g.get("login_fail_min", {}).get("val", 15))
-    q = """SELECT SUM(send_text = %s), SUM(JSON_UNQUOTE(JSON_EXTRACT(data, '$.ip')) = %s) FROM logs
-           WHERE act_type = 'login_fail' AND is_active = 1 AND created_at > NOW() - INTERVAL %s SECOND"""
-    w = sql(q, (u, ip, int(mins * 60)))[0][0]
-    if int(w[0] or 0) >= most or int(w[1] or 0) >= most:
-        return max(1, round(mins))
+    return int(g.get("login_fail_max", {}).get("val", 5)), int(float(g.get("login_fail_min", {}).get("val", 15)) * 60)
+
+
+def recent(act, u, ip, secs):
+    # (rows for this username, rows for this address, seconds since the newest) of act in the last secs
+    q = """SELECT SUM(send_text = %s), SUM(JSON_UNQUOTE(JSON_EXTRACT(data, '$.ip')) = %s),
+                  TIMESTAMPDIFF(SECOND, MAX(created_at), NOW())
+           FROM logs WHERE act_type = %s AND is_active = 1 AND created_at > NOW() - INTERVAL %s SECOND
+           AND (send_text = %s OR JSON_UNQUOTE(JSON_EXTRACT(data, '$.ip')) = %s)"""
+    w = sql(q, (u, ip, act, secs, u, ip))[0][0]
+    return int(w[0] or 0), int(w[1] or 0), w[2]
+
+
+def throttled(u, ip):
+    # minutes left when the user or the address is blocked, else 0
+    most, secs = limits()
+    nu, nip, ago = recent("login_block", u, ip, secs)
+    if nu or nip:
+        return max(1, -(-(secs - int(ago or 0)) // 60))
     return 0
+
+
+def failed(u, ip):
+    # a failure; the one that reaches the limit blocks the user and the address for the whole window
+    add_log("login_fail", u, {"u": u, "ip": ip})
+    most, secs = limits()
+    nu, nip, ago = recent("login_fail", u, ip, secs)
+    if nu >= most or nip >= most:
+        add_log("login_block", u, {"u": u, "ip": ip})
 
 
 def mfa_ok(w, m, i, ip):
@@ -59,7 +80,7 @@ def mfa_ok(w, m, i, ip):
         return 0
     step = check_totp(m.get("secret", ""), code, m.get("last", 0))
     if not step:
-        add_log("login_fail", w["username"], {"u": w["username"], "ip": ip, "mfa": 1})
+        failed(w["username"], ip)
         api_err("Wrong or used code", {"mfa": 1})
         return 0
     m["last"] = step

@@ -617,4 +617,4 @@ def kic_sql_delete(r):
     return {"status": 1, "row_count": n}
 
 
-from tools.kicrefine import kic_refine, validate_email  # noqa: E402,F401  (part of sql.py's surface)
+from tools.kic_refine import kic_refine, validate_email  # noqa: E402,F401  (part of sql.py's surface)

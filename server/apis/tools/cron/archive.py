@@ -8,10 +8,10 @@ import argparse
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path[:0] = [os.path.dirname(os.path.dirname(here)), os.path.dirname(os.path.dirname(os.path.dirname(here)))]
 
-from tools.archive import archive  # noqa: E402
+import tools.archive as engine  # noqa: E402
 
 
-def main():
+def archive():
     a = argparse.ArgumentParser(description="move ended sessions and old logs to the archive tables")
     a.add_argument("--dry-run", action="store_true", help="only say how many rows would move")
     a.add_argument("--batch", type=int, default=1000, help="rows per transaction (default 1000)")
@@ -19,8 +19,8 @@ def main():
     o = a.parse_args()
     t = time.time()
     print(time.strftime("%Y-%m-%d %H:%M:%S"), "archive", "dry run" if o.dry_run else "")
-    archive(max(1, o.batch), 1 if o.dry_run else 0, o.pause)
+    engine.archive(max(1, o.batch), 1 if o.dry_run else 0, o.pause)
     print(f"done in {time.time() - t:.1f}s", flush=True)
 
 
-main()
+archive()

@@ -1,4 +1,4 @@
-# kicrefine.py: kic_refine(name, value, cond) cleans and checks one input.
+# kic_refine.py: kic_refine(name, value, cond) cleans and checks one input.
 # Returns the clean value, or {"status": 0, "err": "<name>: why"}.
 import re
 import datetime

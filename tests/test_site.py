@@ -233,3 +233,29 @@ def test_hebrew_session_gets_a_right_to_left_page(user):
     assert st == 200 and "<html lang=he dir=rtl>" in t and "/lib/bootstrap.rtl.min.css" in t
     assert "שלום" in t and "לוח בקרה" in t     # txt("Hello"), txt("Dashboard")
     assert http("/lib/bootstrap.rtl.min.css")[0] == 200
+
+
+def test_query_string_is_decoded_with_repeated_and_empty_keys(user, temp_file):
+    temp_file("client/app/admin/t_qs.py", '''
+import json, html
+def t_qs(data):
+    d = {k: v for k, v in data.items() if k != "s"}
+    return "<pre id=d>" + html.escape(json.dumps(d, ensure_ascii=False)) + "</pre>"
+''')
+    st, h, t = page(user["ses"], "t_qs", more="&x=1&x=2&e=&sp=a+b%26c&he=%D7%A9%D7%9C%D7%95%D7%9D&bad=%ZZ&n")
+    import html
+    d = json.loads(html.unescape(t.split("<pre id=d>")[1].split("</pre>")[0]))
+    assert d["x"] == "2" and d["e"] == "" and d["sp"] == "a b&c" and d["he"] == "שלום"
+    assert d["bad"] == "%ZZ" and d["n"] == "" and d["r"] == "309012" and d["ses"] == user["ses"]
+
+
+def test_tables_sql_loads_twice_without_changing_anything():
+    import subprocess
+    db = re.search(r'"name": "([^"]+)"', open(f"{top}/server/config.py").read()).group(1)
+    tables = [w[0] for w in sql.kic_sql("SHOW TABLES") if not w[0].startswith("t_")]
+    before = {t: sql.kic_sql(f"CHECKSUM TABLE `{t}`")[0][1] for t in tables}
+    with open(f"{top}/sql/tables.sql") as f:
+        subprocess.run(["mysql", db], stdin=f, check=True)
+    after = {t: sql.kic_sql(f"CHECKSUM TABLE `{t}`")[0][1] for t in tables}
+    assert after == before
+    assert {"users", "ses", "gen", "logs", "ses_arc", "logs_arc", "todo"} <= set(tables)

@@ -27,7 +27,8 @@ def cgi():
         if os.environ.get("REQUEST_METHOD") == "OPTIONS":
             preflight(more)
             return
-        meth = alias.get(kicweb().get("meth", ""), kicweb().get("meth", ""))
+        meth = kicweb().get("meth", "")
+        meth = alias.get(meth, meth)
         status, ans = call(meth)
     except NotAllowed:
         status, ans = 403, {"allow": 0, "err": "not allowed"}

@@ -259,3 +259,9 @@ def test_tables_sql_loads_twice_without_changing_anything():
     after = {t: sql.kic_sql(f"CHECKSUM TABLE `{t}`")[0][1] for t in tables}
     assert after == before
     assert {"users", "ses", "gen", "logs", "ses_arc", "logs_arc", "todo"} <= set(tables)
+
+
+def test_a_too_large_body_gets_a_json_answer(user):
+    big = json.dumps({"info": {"ses": user["ses"]}, "input": {"x": "a" * (11 * 1024 * 1024)}})
+    st, h, t = http("/cgi-bin/api?meth=api_todo_list", big, "POST")
+    assert st == 413 and json.loads(t)["server"]["err"] == "request too large"

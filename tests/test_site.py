@@ -188,6 +188,36 @@ def t_raise(data):
     assert m.group(1) in log and "page secret 777" in log
 
 
+def test_static_pages_get_the_security_headers():
+    st, h, t = http("/pages/login/")
+    assert h["X-Frame-Options"] == "DENY" and h["Referrer-Policy"] == "no-referrer"
+    assert "frame-ancestors 'none'" in h["Content-Security-Policy"]
+
+
+def test_the_second_app_slot(user):
+    st, h, t = page(user["ses"], "", "weba")
+    assert st == 200 and "<h1 class=h4 id=hello>Welcome</h1>" in t and "id=kicfooter" in t
+    assert page(user["ses"], "users", "weba")[0] == 404     # weba has its own pages
+
+
+def test_dev_mode_shows_the_traceback_escaped(user, temp_file):
+    temp_file("client/app/admin/t_boom.py", "def t_boom(data):\n    raise ValueError('<b>boom</b>')\n")
+    cfg = f"{top}/server/config.py"
+    keep = open(cfg).read()
+    try:
+        with open(cfg, "a") as f:
+            f.write('\nsys_mode = "dev"\n')
+        st, h, t = page(user["ses"], "t_boom")
+        assert st == 500 and "Traceback" in t and "ValueError: &lt;b&gt;boom&lt;/b&gt;" in t and "<b>boom" not in t
+    finally:
+        with open(cfg, "w") as f:
+            f.write(keep)
+    st, h, t = page(user["ses"], "t_boom")
+    assert st == 500
+    if re.search(r'^sys_mode = "prod"', keep, re.M):
+        assert "Traceback" not in t
+
+
 def test_repository_files_are_not_reachable():
     pw = re.search(r'"password": "([^"]+)"', open(f"{top}/server/config.py").read()).group(1)
     for p in ("/server/config.py", "/config.py", "/sql/tables.sql", "/.git/config", "/.git/HEAD",

@@ -66,6 +66,8 @@ def test_users_roles_and_passwords():
     assert is_admin(uid2) == 0 and is_owner(uid2) == 0
     assert db_users(u)["id"] == uid and db_users("nobody-here") == {}
     assert add_user(u, "x")["status"] is False
+    w = add_user(u + "z", "x", ["admin", "wizard"])
+    assert w["status"] is False and "wizard" in w["err"]
 
 
 def test_sessions():

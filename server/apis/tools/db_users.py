@@ -47,9 +47,14 @@ def check_pw(p, sis):
 
 
 def add_user(username, password, roles=[], first="", last="", data={}):
-    # a new user; returns the insert_to_sql result (status False when the name is taken)
+    # a new user; returns the insert_to_sql result (status False when the name is
+    # taken or a role is not one of gen "roles")
     if find_in_sql({"table": "users", "fld": "username", "val": username}):
         return {"status": False, "err": "username taken"}
+    known = gen_data().get("roles", {}).get("data", {})
+    bad = [r for r in roles if r not in known]
+    if bad:
+        return {"status": False, "err": f"unknown role: {bad[0]}"}
     return insert_to_sql({"table": "users", "set": {"username": username, "sis": hash_pw(password),
                           "Roles": list(roles), "FirstName": first, "LastName": last}, "data": dict(data)})
 

@@ -295,3 +295,8 @@ def test_a_too_large_body_gets_a_json_answer(user):
     big = json.dumps({"info": {"ses": user["ses"]}, "input": {"x": "a" * (11 * 1024 * 1024)}})
     st, h, t = http("/cgi-bin/api?meth=api_todo_list", big, "POST")
     assert st == 413 and json.loads(t)["server"]["err"] == "request too large"
+
+
+def test_only_admins_see_the_users_menu(user, admin):
+    assert "id=menu_users" in page(admin["ses"])[2]
+    assert "id=menu_users" not in page(user["ses"])[2]

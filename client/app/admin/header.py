@@ -3,7 +3,7 @@ import config
 from tools.sql import *
 from tools.kicutil import *
 from tools.kiclang import *
-from tools.db_users import is_role
+from tools.db_users import roles_of
 
 
 def header(data):
@@ -12,7 +12,7 @@ def header(data):
     u = get_record("users", uid)
     who = esc(u.get("FirstName") or u.get("username", ""))
     site = esc(getattr(config, "site_name", "Flyton"))
-    users = kicmenu("users", ses, txt("Users"), "nav-link") if is_role(uid, "admin") else ""
+    users = kicmenu("users", ses, txt("Users"), "nav-link") if "admin" in roles_of(u) else ""
     return f"""<nav class="navbar navbar-expand bg-body-tertiary mb-3" id=kicheader>
       <div class=container-fluid>
         <span class=navbar-brand>{site}</span>

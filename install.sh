@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # install.sh: from a fresh clone to a live Flyton site. Run as root: sudo ./install.sh
 # Ubuntu 22.04/24.04 or Debian 12, with or without systemd. Running it again is harmless.
-#   FLYTON_ADMIN_PASSWORD=...   the password of the first admin user (else one is generated once)
+#   sudo ./install.sh           a dev box: CGI runtime (edit a file, the next request runs it)
+#   sudo ./install.sh --prod    a prod box: the persistent runtime (mod_wsgi), sys_mode "prod"
+#   FLYTON_ADMIN_PASSWORD=...   the password of the first admin user (else one is generated once):
+#                               sudo FLYTON_ADMIN_PASSWORD=... ./install.sh
 #   FLYTON_DB=flyton            the database name (FLYTON_DB_USER the database user)
+# The runtime of an installed site is runtime = "cgi" | "wsgi" in server/config.py.
 set -euo pipefail
 umask 022
 
@@ -14,6 +18,15 @@ connector="mysql-connector-python==9.1.0"
 bs_ver=5.3.8.0
 bs_sha=04f5cc95bbe5438d1e851d06c4ca1ad7f84bd36a09b4de5a1f54b524e8506859
 cfg="$root/server/config.py"
+prod=0
+for a in "$@"; do
+  case "$a" in
+    --prod) prod=1 ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    *) echo "install.sh: unknown option $a (see --help)" >&2; exit 1 ;;
+  esac
+done
+pypath="$root/server:$root/client/app:$root/server/apis"
 
 step() { printf '\n==> %s\n' "$*"; }
 die() { printf 'install.sh: %s\n' "$*" >&2; exit 1; }
@@ -26,7 +39,7 @@ cd "$root"
 step "1/11 system packages"
 export DEBIAN_FRONTEND=noninteractive
 need=""
-for p in apache2 python3-venv acl cron procps ca-certificates curl; do
+for p in apache2 libapache2-mod-wsgi-py3 python3-venv acl cron procps ca-certificates curl; do
   dpkg -s "$p" >/dev/null 2>&1 || need="$need $p"
 done
 dbpkg=""
@@ -41,7 +54,7 @@ if [ -n "$need" ]; then
   [ -n "$dbpkg" ] || apt-get update -q
   apt-get install -y -q $need
 fi
-echo "ok: apache2, $(dpkg -s mysql-server >/dev/null 2>&1 && echo mysql-server || echo mariadb-server), python3-venv"
+echo "ok: apache2, mod_wsgi, $(dpkg -s mysql-server >/dev/null 2>&1 && echo mysql-server || echo mariadb-server), python3-venv"
 
 step "2/11 database server"
 svc=mariadb
@@ -96,8 +109,17 @@ if [ ! -f "$cfg" ]; then
   sed -e "s|\"name\": \"flyton\"|\"name\": \"$db\"|" -e "s|\"user\": \"flyton\"|\"user\": \"$dbuser\"|" \
       -e "s|\"password\": \"change-me\"|\"password\": \"$pw\"|" -e "s|/run/mysqld/mysqld.sock|$sock|" \
       server/config.example.py > "$cfg"
+  if [ "$prod" = 1 ]; then
+    sed -i -e 's|^runtime = "cgi"|runtime = "wsgi"|' -e 's|^sys_mode = "dev"|sys_mode = "prod"|' "$cfg"
+  fi
   echo "written: $cfg"
 fi
+if [ "$prod" = 1 ] && ! grep -q '^runtime = "wsgi"' "$cfg"; then
+  grep -q '^runtime = ' "$cfg" && sed -i 's|^runtime = .*|runtime = "wsgi"|' "$cfg" || echo 'runtime = "wsgi"' >> "$cfg"
+  echo "runtime set to wsgi in $cfg"
+fi
+runtime=$(PYTHONPATH="$pypath" "$venv/bin/python" -c "import config; print(getattr(config, 'runtime', 'cgi'))")
+case "$runtime" in cgi|wsgi) ;; *) die "server/config.py: runtime is \"cgi\" or \"wsgi\", not \"$runtime\"" ;; esac
 chown root:www-data "$cfg"
 chmod 640 "$cfg"
 echo "ok: $(stat -c '%A %U:%G' "$cfg") server/config.py"
@@ -107,7 +129,7 @@ mysql "$db" < sql/tables.sql
 echo "ok: $(mysql -Nse "SELECT GROUP_CONCAT(table_name ORDER BY table_name) FROM information_schema.tables WHERE table_schema='$db'")"
 
 step "8/11 the first admin user"
-"$venv/bin/python" server/apis/tools/mkadmin.py
+PYTHONPATH="$pypath" "$venv/bin/python" server/apis/tools/mkadmin.py
 
 step "9/11 web server access to the clone ($root)"
 # www-data may pass through the folders above the clone (a closed home folder
@@ -128,7 +150,7 @@ else
 fi
 setfacl -b "$cfg" 2>/dev/null || true
 chmod 640 "$cfg"
-chmod 755 server/cgi-bin/p server/cgi-bin/api
+chmod 755 server/cgi-bin/p server/cgi-bin/api server/bin/flyton
 mkdir -p /var/www/flyton-empty /var/cache/flyton/pycache
 chown -R www-data:www-data /var/cache/flyton
 runuser -u www-data -- test -r server/cgi-bin/p4web.py || die "www-data still cannot read $root/server"
@@ -138,35 +160,45 @@ step "10/11 the archive engine in cron (/etc/cron.d/flyton)"
 cat > /etc/cron.d/flyton <<CRON
 # Flyton: move ended sessions and old logs to the archive tables, every night
 SHELL=/bin/sh
+PYTHONPATH=$pypath
 17 3 * * * root $venv/bin/python $root/server/apis/tools/cron/archive.py >> /var/log/flyton-archive.log 2>&1
 CRON
 chmod 644 /etc/cron.d/flyton
 if has_systemd; then systemctl enable --now cron >/dev/null 2>&1 || true
 elif ! pgrep -x cron >/dev/null; then service cron start || true; fi
-"$venv/bin/python" server/apis/tools/cron/archive.py --dry-run
+PYTHONPATH="$pypath" "$venv/bin/python" server/apis/tools/cron/archive.py --dry-run
 
-step "11/11 Apache site"
+step "11/11 Apache site (runtime $runtime)"
 mpm=$(a2query -M 2>/dev/null || echo event)
 cgimod=cgid
 [ "$mpm" = prefork ] && cgimod=cgi
-a2enmod -q "$cgimod" headers alias >/dev/null
+before=$(cat /etc/apache2/sites-enabled/flyton.conf /etc/apache2/mods-enabled/*.load 2>/dev/null | md5sum)
+a2enmod -q "$cgimod" headers alias wsgi >/dev/null
 a2disconf -q serve-cgi-bin >/dev/null 2>&1 || true
 a2dissite -q 000-default >/dev/null 2>&1 || true
-sed -e "s|@ROOT@|$root|g" -e "s|@VENV@|$venv|g" apache2-flyton.conf > /etc/apache2/sites-available/flyton.conf
+server/bin/flyton vhost flyton "*:80 *:8080" "$runtime" > /etc/apache2/sites-available/flyton.conf
 a2ensite -q flyton >/dev/null
 grep -qs '^ServerName' /etc/apache2/conf-available/servername.conf || echo "ServerName localhost" > /etc/apache2/conf-available/servername.conf
 a2enconf -q servername >/dev/null
-apache2ctl configtest
-if has_systemd; then
-  systemctl enable apache2 >/dev/null 2>&1 || true
-  systemctl restart apache2     # not reload: a newly enabled cgid needs its daemon started
-else
+apache2ctl configtest 2>&1 | grep -v '^Syntax OK$' || true
+after=$(cat /etc/apache2/sites-enabled/flyton.conf /etc/apache2/mods-enabled/*.load 2>/dev/null | md5sum)
+if ! pgrep -x apache2 >/dev/null; then
+  if has_systemd; then systemctl enable apache2 >/dev/null 2>&1 || true; systemctl start apache2
+  else service apache2 start || apache2ctl start; fi
+  echo "started apache2"
+elif [ "$before" != "$after" ]; then
   # a full restart, not graceful: a newly enabled cgid needs its daemon started
-  service apache2 restart || { apache2ctl stop || true; sleep 1; apache2ctl start; }
+  if has_systemd; then systemctl restart apache2
+  else service apache2 restart || { apache2ctl stop || true; sleep 1; apache2ctl start; }; fi
+  echo "restarted apache2 (its site or modules changed)"
+else
+  echo "ok: apache2 runs, nothing changed"
 fi
 for i in $(seq 1 20); do curl -fsS -o /dev/null http://localhost/pages/login/ && break; sleep 0.5; done
 
-ping=$(curl -sS "http://localhost/cgi-bin/api?meth=api_ping" || true)
+ping=$(curl -sS -X POST -H 'Content-Type: application/json' -d '{}' "http://localhost/cgi-bin/api?meth=api_ping" || true)
 echo "$ping" | grep -q '"allow": 1' || die "the site does not answer as it should: $ping"
-printf '\nFlyton is running.\n  open:   http://localhost/   (Cloud9: Preview > Preview Running Application)\n  health: %s\n' "$ping"
+printf '\nFlyton is running (%s runtime).\n' "$runtime"
+printf '  open:   http://localhost/   and  http://localhost:8080/  (Cloud9: Preview > Preview Running Application)\n'
+printf '  health: %s\n' "$ping"
 printf '  login:  admin (the password was printed at step 8 the first time, or is FLYTON_ADMIN_PASSWORD)\n'

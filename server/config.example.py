@@ -2,6 +2,8 @@
 # Readable only by root and the web server: it holds the database password.
 
 sys_mode = "prod"           # "dev": error pages show the traceback (only on a dev box); "prod": a reference only
+runtime = "cgi"             # "cgi": dev, each request runs the files as they are; "wsgi": prod, mod_wsgi
+                            # processes that stay up (sudo ./install.sh after a change; code: server/bin/flyton reload)
 site_name = "Flyton"
 version = "1.0.0"
 lang = "en"                 # language of txt(): en, he (a session may override with add2ses {"lang": ..})
@@ -17,3 +19,4 @@ cors_origins = []           # origins allowed to call /cgi-bin/api from another 
 no_ses_meths = ["api_login", "api_ping", "api_register"]   # API methods that need no session
 max_body = 10 * 1024 * 1024  # largest API request body, bytes
 max_file = 5 * 1024 * 1024   # largest file sent with a file_ key, bytes
+db_wait = 10                # seconds a request waits for a database that is restarting

@@ -1,17 +1,14 @@
 # bench_sql.py: what sql.py costs over a bare mysql-connector cursor, in one run.
-# Not a test: it prints figures and ratios. Run as root after install.sh:
-#   /opt/flyton/testenv/bin/python tests/bench_sql.py [lookups] [inserts]
+# Not a test: it prints figures and ratios. Run with the others, against the test
+# database:  sudo tests/run --bench
 import os
 import sys
 import time
 
-top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path[:0] = [os.path.join(top, "server", "apis"), os.path.join(top, "server")]
+import mysql.connector   # only for the comparison
 
-import mysql.connector  # noqa: E402   (only for the comparison)
-
-import config  # noqa: E402
-from tools.sql import *  # noqa: E402,F403
+import config
+from tools.sql import *
 
 n_find = int(sys.argv[1]) if len(sys.argv) > 1 else 10000
 n_ins = int(sys.argv[2]) if len(sys.argv) > 2 else 2000

@@ -1,22 +1,28 @@
-# conftest.py: what every test shares: the installed site over HTTP, the real
+# conftest.py: what every test shares: the test instance of the site over HTTP
+# (tests/run starts it: its own database, one Apache site per runtime), the real
 # database through Flyton's own tools, and users made for one test.
+# The import path (the test config first) is set by tests/run.
 import os
-import sys
 import json
+import time
 import secrets
+import subprocess
+import contextlib
 import urllib.error
 import urllib.request
 from urllib.parse import quote
 
 import pytest
 
+import config
+from tools import sql
+from tools.db_users import add_user
+
 top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path[:0] = [os.path.join(top, "server", "apis"), os.path.join(top, "server")]
-
-from tools import sql  # noqa: E402
-from tools.db_users import add_user  # noqa: E402
-
-site = os.environ.get("FLYTON_URL", "http://localhost")
+site = os.environ.get("FLYTON_URL", "http://127.0.0.1:8091")
+runtime = os.environ.get("FLYTON_RUNTIME", "cgi")
+cfg_file = config.__file__                      # the test instance's config.py
+logs = f"/var/log/apache2/flyton_test_{runtime}"  # _error.log, _access.log
 out_dir = os.path.join(top, "tests", "out")
 
 
@@ -71,10 +77,40 @@ def login(u, p):
 def error_log():
     # mod_cgid writes what scripts print to stderr into the main error log
     t = ""
-    for f in ("/var/log/apache2/error.log", "/var/log/apache2/flyton_error.log"):
+    for f in ("/var/log/apache2/error.log", logs + "_error.log"):
         if os.path.exists(f):
             t += open(f, encoding="utf-8", errors="replace").read()
     return t
+
+
+def reload_site():
+    # the persistent runtime reads code and config once: a graceful reload, then wait for it
+    if runtime != "wsgi":
+        return
+    subprocess.run(["apache2ctl", "graceful"], check=True)
+    for i in range(60):
+        try:
+            if api("api_ping")[1]["server"]["allow"] == 1:
+                return
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.25)
+    raise AssertionError("the site did not come back after a reload")
+
+
+@contextlib.contextmanager
+def config_lines(text):
+    # the test instance's config.py with text added, for the time of a with block
+    keep = open(cfg_file).read()
+    try:
+        with open(cfg_file, "a") as f:
+            f.write("\n" + text + "\n")
+        reload_site()
+        yield
+    finally:
+        with open(cfg_file, "w") as f:
+            f.write(keep)
+        reload_site()
 
 
 def clear_fails():

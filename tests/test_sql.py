@@ -238,8 +238,6 @@ def test_get_next_counter_counts():
 def test_get_next_counter_is_atomic_across_processes():
     t = "c" + os.urandom(3).hex()
     code = f"""
-import sys
-sys.path[:0] = [{os.path.join(top, 'server', 'apis')!r}, {os.path.join(top, 'server')!r}]
 from tools.sql import get_next_counter
 print(" ".join(str(get_next_counter("n", {t!r})) for i in range(200)))
 """
@@ -289,5 +287,5 @@ def test_a_failed_add_to_data_leaves_nothing_half_done():
     w = add_to_data("t_items", id, {"bad": float("nan")})   # NaN is not JSON: refused before writing
     assert w["status"] is False
     assert get_data("t_items", id) == {"keep": 1}
-    assert sqlmod.in_tx == 0
+    assert sqlmod.in_tx() == 0
     assert add_to_data("t_items", id, "ok", 2)["status"]

@@ -2,18 +2,14 @@
 # {"info": {"os", "ses", "uses"}, "input": {...}} runs api/api_x.py: api_x(data)
 # and answers exactly one JSON object {"server": {...}}, whatever the method does.
 import os
-import io
 import json
 import base64
 import binascii
-import importlib
-import contextlib
 
 import config
-from tools import sql
-from tools import kicapi
+from tools.kicreq import *
 from tools.kicweb import *
-from tools.db_ses import db_ses, ses_touch, end_ses
+from tools.db_ses import ses_load, ses_touch, end_ses
 
 here = os.path.dirname(os.path.abspath(__file__))
 no_ses = set(getattr(config, "no_ses_meths", ["api_login", "api_ping"]))
@@ -24,7 +20,7 @@ def cgi():
     meth = ""
     more = cors()
     try:
-        if os.environ.get("REQUEST_METHOD") == "OPTIONS":
+        if kicreq_env("REQUEST_METHOD") == "OPTIONS":
             preflight(more)
             return
         meth = kicweb().get("meth", "")
@@ -37,8 +33,6 @@ def cgi():
         r = ref()
         log(f"api error in {meth[:60]!r} ref {r}\n{traceback.format_exc()}")
         status, ans = 500, {"allow": 0, "err": f"server error, reference {r}", "ref": r}
-    finally:
-        sql.close()
     reply(status, meth, ans, more)
 
 
@@ -76,13 +70,13 @@ def check(ses, uses, data):
     if uses and ses and uses != ses:
         end_ses(uses)
         return 401, {"allow": 0, "sact": "out", "err": "session of another tab"}
-    row = db_ses(ses)
-    if not row:
+    w = ses_load(ses)
+    if not w:
         return 401, {"allow": 0, "sact": "out", "err": "no session"}
-    s = row["data"]
-    s["my_user_id"] = row["user_id"]
+    s = w["data"]
+    s["my_user_id"] = w["user_id"]
     data["s"] = s
-    ses_touch(ses)
+    ses_touch(ses, "", w)
     return None
 
 
@@ -103,18 +97,20 @@ def files(i):
 
 
 def run(meth, data):
-    f = getattr(importlib.import_module(f"api.{meth}"), meth, None)
+    # the method answers with api_ok()/api_err(), or returns its answer (a dict;
+    # without "allow" it means allow: 1); what it prints is dropped
+    f = getattr(load(f"api.{meth}"), meth, None)
     if not callable(f):
         return 404, {"allow": 0, "err": "wrong method"}
-    kicapi.answer.clear()
-    buf = io.StringIO()
-    with contextlib.redirect_stdout(buf):
-        f(data)
-    if buf.getvalue().strip():
-        log(f"{meth} printed {len(buf.getvalue())} characters (dropped, the answer is JSON)")
-    if not kicapi.answer:
+    v, out = printed(f, data)
+    if out.strip():
+        log(f"{meth} printed {len(out)} characters (dropped, the answer is JSON)")
+    ans = kicreq()["answer"]
+    if isinstance(v, dict):
+        ans = v if "allow" in v else dict(v, allow=1)
+    if not ans:
         return 500, {"allow": 0, "err": "the method gave no answer"}
-    return 200, dict(kicapi.answer)
+    return 200, dict(ans)
 
 
 def reply(status, meth, ans, more):
@@ -133,7 +129,7 @@ def reply(status, meth, ans, more):
 
 def cors():
     # the origins of config.cors_origins may call the API from their pages
-    o = os.environ.get("HTTP_ORIGIN", "")
+    o = kicreq_env("HTTP_ORIGIN")
     if o and o in getattr(config, "cors_origins", []):
         return {"Access-Control-Allow-Origin": o, "Vary": "Origin"}
     return {}

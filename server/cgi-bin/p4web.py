@@ -1,22 +1,16 @@
 # p4web.py: the page front controller. /cgi-bin/p?app=start&r=..&ses=..&rpage=..
 # query string -> data -> client/app/<app>.py main(data); the whole answer is
 # built first, so a failing page never sends half a page.
+# Run as a CGI script by /cgi-bin/p (dev), or by p4wsgi.py in the persistent runtime.
 import os
-import io
-import sys
 import html
 import importlib.util
-import contextlib
 
-here = os.path.dirname(os.path.abspath(__file__))
-top = os.path.dirname(os.path.dirname(here))
-sys.path[:0] = [os.path.join(top, "client", "app"), os.path.join(top, "server", "apis"), os.path.join(top, "server")]
-
-import config  # noqa: E402
-from tools import sql  # noqa: E402
-from tools.kicweb import *  # noqa: E402
-from tools.db_ses import db_ses, ses_touch  # noqa: E402
-from tools.kiclang import kiclang, lang_dir  # noqa: E402
+import config
+from tools.kicreq import *
+from tools.kicweb import *
+from tools.db_ses import ses_load, ses_touch
+from tools.kiclang import kiclang, lang_dir
 
 login_url = "/pages/login/"
 
@@ -35,55 +29,60 @@ def p4web():
         log(f"page error ref {r}\n{t}")
         more = f"<pre>{html.escape(t)}</pre>" if getattr(config, "sys_mode", "prod") == "dev" else ""
         send(500, "text/html; charset=utf-8", error_html("Something went wrong", f"Reference: {r}", more))
-    finally:
-        sql.close()
 
 
 def page_request():
     q = kicweb()
-    if os.environ.get("REQUEST_METHOD") == "POST":
+    if kicreq_env("REQUEST_METHOD") == "POST":
         q.update(form_body())
     app = q.get("app") or "start"
     rpage = q.get("rpage", "")
+    if not is_name(app):
+        raise NoPage(app)
     path = os.path.join(app_dir, f"{app}.py")
-    if not is_name(app) or not os.path.isfile(path):
+    if not os.path.isfile(path):
         raise NoPage(app)
     if rpage and not is_name(rpage):
         raise NoPage(rpage)
     ses = q.get("ses", "")
-    row = db_ses(ses)
-    if not row:
+    w = ses_load(ses)
+    if not w:
         send(302, "text/html; charset=utf-8", f"<a href={login_url}>login</a>", {"Location": login_url})
         return
-    s = row["data"]
-    s["my_user_id"] = row["user_id"]
+    s = w["data"]
+    s["my_user_id"] = w["user_id"]
     s["page"] = rpage or s.get("page") or "dashboard"
     data = dict(q)
     data["ses"] = ses
     data["s"] = s
     if s.get("lang"):
         kiclang(s["lang"])
-    buf = io.StringIO()
-    with contextlib.redirect_stdout(buf):
-        app_module(app, path).main(data)
-    ses_touch(ses, s["page"] if rpage else "")
-    send(200, "text/html; charset=utf-8", head_html() + buf.getvalue() + "\n</body>\n</html>\n")
+    v, h = printed(app_module(app, path).main, data)
+    ses_touch(ses, s["page"] if rpage else "", w)
+    send(200, "text/html; charset=utf-8", head_html() + h + "\n</body>\n</html>\n")
 
 
 def form_body():
     # a form posted to a page (application/x-www-form-urlencoded), 1 MB at most
     b = read_body(1024 * 1024)
-    if b is None or "urlencoded" not in os.environ.get("CONTENT_TYPE", ""):
+    if b is None or "urlencoded" not in kicreq_env("CONTENT_TYPE"):
         return {}
     return kicweb(b.decode("utf-8", "replace"))
 
 
 def app_module(app, path):
-    # loaded by path: an app name can only ever mean client/app/<app>.py
+    # loaded by path, once per process: an app name can only ever mean client/app/<app>.py
+    m = apps.get(app)
+    if m:
+        return m
     spec = importlib.util.spec_from_file_location(f"app_{app}", path)
     m = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(m)
+    apps[app] = m
     return m
+
+
+apps = {}
 
 
 def head_html():
@@ -130,4 +129,5 @@ def error_html(title, text, more=""):
 """
 
 
-p4web()
+if os.environ.get("GATEWAY_INTERFACE"):   # run by /cgi-bin/p as a CGI script
+    cgi_run(p4web)

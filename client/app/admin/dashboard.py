@@ -2,11 +2,12 @@
 from tools.sql import *
 from tools.kicutil import *
 from tools.kiclang import *
+from tools.db_users import *
 
 
 def dashboard(data):
     ses = data["ses"]
-    u = get_record("users", data["s"]["my_user_id"])
+    u = my_user()
     name = esc(f"{u.get('FirstName') or ''} {u.get('LastName') or ''}".strip() or u.get("username", ""))
     roles = esc(", ".join(parse_json(u.get("Roles")) or []) or txt("none"))
     h = f"""<div class=col-12>

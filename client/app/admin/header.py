@@ -3,16 +3,16 @@ import config
 from tools.sql import *
 from tools.kicutil import *
 from tools.kiclang import *
-from tools.db_users import roles_of
+from tools.db_users import *
+from tools.db_ses import is_ses_role
 
 
 def header(data):
     ses = data["ses"]
-    uid = data["s"]["my_user_id"]
-    u = get_record("users", uid)
+    u = my_user()
     who = esc(u.get("FirstName") or u.get("username", ""))
     site = esc(getattr(config, "site_name", "Flyton"))
-    users = kicmenu("users", ses, txt("Users"), "nav-link") if "admin" in roles_of(u) else ""
+    users = kicmenu("users", ses, txt("Users"), "nav-link") if is_ses_role(ses, "admin") else ""
     return f"""<nav class="navbar navbar-expand bg-body-tertiary mb-3" id=kicheader>
       <div class=container-fluid>
         <span class=navbar-brand>{site}</span>

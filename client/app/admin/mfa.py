@@ -2,13 +2,13 @@
 from tools.sql import *
 from tools.kicutil import *
 from tools.kiclang import *
+from tools.db_users import *
 from tools.db_ses import add2ses
 from tools.kictotp import new_secret, otp_uri
 
 
 def mfa(data):
-    uid = data["s"]["my_user_id"]
-    u = get_record("users", uid)
+    u = my_user()
     m = (u.get("data") or {}).get("mfa") or {}
     if m.get("on"):
         return mfa_off_html()

@@ -2,11 +2,12 @@
 from tools.sql import *
 from tools.kicutil import *
 from tools.kiclang import *
+from tools.db_users import *
 
 
 def profile(data):
     ses = data["ses"]
-    u = get_record("users", data["s"]["my_user_id"])
+    u = my_user()
     d = u.get("data") or {}
     mfa = txt("on") if (d.get("mfa") or {}).get("on") else txt("off")
     h = f"""<div class="col-12 col-md-6">

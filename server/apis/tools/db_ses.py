@@ -4,33 +4,52 @@ import json
 import secrets
 
 from tools.sql import *
-from tools.db_users import is_ses_role  # noqa: F401  (is_ses_role lives with the users)
+from tools.kicreq import kicreq
+from tools.db_users import user_of, roles_of
 
-tok_re = re.compile(r"^[A-Za-z0-9_\-]{20,128}$")
+tok_re = re.compile(r"^[A-Za-z0-9_\-]{20,128}\Z")
 
 
 def db_ses(ses):
-    # the live session {"id", "user_id", "data"}, or {} when missing, ended,
-    # expired (idle or too old: gen ses_idle_min, ses_life_hours) or its user is off
+    # the live session {"id", "user_id", "data", "user", "idle", "page"}, or {} when missing,
+    # ended, expired (idle or too old: gen ses_idle_min, ses_life_hours) or its user
+    # is off. One query reads the session and its user (user: as get_record gives it, no sis).
     if not is_token(ses):
         return {}
-    q = """SELECT s.id, s.user_id, s.data,
-                  TIMESTAMPDIFF(SECOND, s.updated_at, NOW()), TIMESTAMPDIFF(SECOND, s.created_at, NOW()),
-                  (SELECT val1 FROM gen WHERE key1 = 'ses_idle_min' AND is_active = 1),
-                  (SELECT val1 FROM gen WHERE key1 = 'ses_life_hours' AND is_active = 1)
+    q = """SELECT u.*, s.id AS ses_id, s.data AS ses_data,
+                  TIMESTAMPDIFF(SECOND, s.updated_at, NOW()) AS ses_idle,
+                  TIMESTAMPDIFF(SECOND, s.created_at, NOW()) AS ses_age,
+                  (SELECT val1 FROM gen WHERE key1 = 'ses_idle_min' AND is_active = 1) AS ses_idle_min,
+                  (SELECT val1 FROM gen WHERE key1 = 'ses_life_hours' AND is_active = 1) AS ses_life_hours
            FROM ses s JOIN users u ON u.id = s.user_id AND u.is_active = 1
            WHERE s.id = %s AND s.is_active = 1"""
-    rows = sql(q, (ses,))[0]
-    if not rows:
+    rows = sql(q, (ses,), 1)[0]
+    # ids compare byte for byte: the column's collation ignores case
+    if not rows or rows[0]["ses_id"] != ses:
         return {}
     w = rows[0]
-    idle = float(w[5] or 60) * 60
-    life = float(w[6] or 12) * 3600
-    if w[3] > idle or w[4] > life:
+    idle = float(w["ses_idle_min"] or 60) * 60
+    life = float(w["ses_life_hours"] or 12) * 3600
+    if w["ses_idle"] > idle or w["ses_age"] > life:
         end_ses(ses)
         return {}
-    d = parse_json(w[2])
-    return {"id": w[0], "user_id": w[1], "data": d if isinstance(d, dict) else {}}
+    d = parse_json(w["ses_data"])
+    u = {k: v for k, v in w.items() if not k.startswith("ses_") and k != "sis"}
+    d = d if isinstance(d, dict) else {}
+    return {"id": ses, "user_id": u["id"], "data": d, "user": user_of(u), "idle": w["ses_idle"], "page": d.get("page")}
+
+
+def ses_load(ses):
+    # the request's session and its user into the request context; {} when not live
+    w = db_ses(ses)
+    if not w:
+        return {}
+    r = kicreq()
+    r["ses"] = ses
+    r["s"] = w["data"]
+    r["u"] = w["user"]
+    r["roles"] = roles_of(w["user"])
+    return w
 
 
 def is_token(ses):
@@ -55,8 +74,12 @@ def is_ses(ses):
     return check_ses(ses)
 
 
-def ses_touch(ses, page=""):
-    # the session was used now (idle timer restarts); remember the page shown
+def ses_touch(ses, page="", w=None):
+    # the session was used now (idle timer restarts); remember the page shown.
+    # w (the db_ses row of this request): no write when it was touched a moment
+    # ago and the page is the same one
+    if w and w["idle"] < 5 and (not page or w["page"] == page):
+        return
     if page:
         sql("UPDATE ses SET updated_at = NOW(), data = JSON_SET(COALESCE(data, '{}'), '$.page', %s) WHERE id = %s", (page, ses))
         return
@@ -68,6 +91,18 @@ def add2ses(ses, d):
     if not is_token(ses):
         return {"status": False, "err": "bad session"}
     return add_to_data("ses", ses, d)
+
+
+def is_ses_role(ses, role):
+    # 1 when the user of the live session ses has the role (this request's
+    # session: from the request context, no query)
+    r = kicreq()
+    if ses and ses == r["ses"]:
+        return 1 if role in r["roles"] else 0
+    w = db_ses(ses)
+    if not w:
+        return 0
+    return 1 if role in roles_of(w["user"]) else 0
 
 
 def end_ses(ses):

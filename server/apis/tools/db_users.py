@@ -5,6 +5,7 @@ import base64
 import hashlib
 
 from tools.sql import *
+from tools.kicreq import kicreq
 
 pw_n, pw_r, pw_p = 2 ** 14, 8, 1     # scrypt work factor: about 16 MB and 50 ms a check
 dummy = None                          # a hash to check unknown users against (same time)
@@ -18,6 +19,21 @@ def db_users(username):
     if not u or not u.get("is_active"):
         return {}
     u["Roles"] = roles_of(u)
+    return u
+
+
+def my_user():
+    # the logged-in user of this request, read with the session (no query):
+    # a dict as get_record("users", id) gives it, without the password hash
+    return kicreq()["u"]
+
+
+def user_of(w):
+    # a users row (dict) as get_record gives it: the keys of data merged in, data parsed
+    d = parse_json(w.get("data"))
+    u = dict(d) if isinstance(d, dict) else {}
+    u.update(w)
+    u["data"] = d
     return u
 
 
@@ -82,12 +98,3 @@ def is_admin(user_id):
 
 def is_owner(user_id):
     return is_role(user_id, "owner")
-
-
-def is_ses_role(ses, role):
-    # 1 when the user of the live session ses has the role
-    from tools.db_ses import db_ses
-    s = db_ses(ses)
-    if not s:
-        return 0
-    return is_role(s["user_id"], role)

@@ -1,24 +1,29 @@
 # kicapi.py: how an API method answers. The dispatcher (cgi.py) prints the answer
-# once, as valid JSON, after the method returns.
-answer = {}
+# once, as valid JSON, after the method returns. The answer lives in the request
+# context, so each request starts with none.
+from tools.kicreq import kicreq
 
 
 def kicapi():
     # the answer given so far (a dict; empty when the method gave none)
-    return answer
+    return kicreq()["answer"]
 
 
 def api_ok(more={}):
-    # allow: 1, plus the keys of more (they keep their JSON types)
-    answer.clear()
-    answer["allow"] = 1
-    answer.update(more or {})
+    # allow: 1, plus the keys of more (they keep their JSON types); returns the answer
+    a = kicreq()["answer"]
+    a.clear()
+    a["allow"] = 1
+    a.update(more or {})
+    return a
 
 
 def api_err(msg, more={}):
-    # allow: 0, msg (and err) = msg, plus the keys of more
-    answer.clear()
-    answer["allow"] = 0
-    answer["msg"] = msg
-    answer["err"] = msg
-    answer.update(more or {})
+    # allow: 0, msg (and err) = msg, plus the keys of more; returns the answer
+    a = kicreq()["answer"]
+    a.clear()
+    a["allow"] = 0
+    a["msg"] = msg
+    a["err"] = msg
+    a.update(more or {})
+    return a

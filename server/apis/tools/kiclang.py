@@ -3,19 +3,19 @@
 import os
 import json
 
-import config
+from tools.kicreq import kicreq
 
 here = os.path.dirname(os.path.abspath(__file__))
-words = {}          # lang -> dictionary, read once per request
-cur = {"lang": getattr(config, "lang", "en")}
+words = {}          # lang -> dictionary, read once per process
 rtl = {"he", "ar", "fa", "ur"}
 
 
 def kiclang(lang=""):
     # set (when given) and return the current language
-    if lang and lang.isalpha() and len(lang) <= 8:
-        cur["lang"] = lang
-    return cur["lang"]
+    r = kicreq()
+    if lang and isinstance(lang, str) and lang.isascii() and lang.isalpha() and len(lang) <= 8:
+        r["lang"] = lang
+    return r["lang"]
 
 
 def lang_dict(lang):
@@ -30,7 +30,7 @@ def lang_dict(lang):
 
 def txt(*parts):
     # each part translated; spaces around it kept; unknown text comes back as is
-    d = lang_dict(cur["lang"])
+    d = lang_dict(kicreq()["lang"])
     out = ""
     for p in parts:
         s = str(p)
@@ -43,4 +43,4 @@ def txt(*parts):
 
 def lang_dir():
     # "rtl" for right-to-left languages, else "ltr"
-    return "rtl" if cur["lang"] in rtl else "ltr"
+    return "rtl" if kicreq()["lang"] in rtl else "ltr"

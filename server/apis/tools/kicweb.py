@@ -1,13 +1,19 @@
 # kicweb.py: what the two front controllers (p4web for pages, cgi.py for the API)
-# share: reading the request, writing the answer, error references, page lookup.
+# share: reading the request, writing the answer, error references, page lookup,
+# and running one request as a CGI script (the persistent runtime is p4wsgi.py).
+import io
 import os
 import re
 import sys
 import secrets
 import importlib
+import importlib.util
 import urllib.parse
 
-name_re = re.compile(r"^[a-z0-9_]{1,60}$")
+from tools import sql
+from tools.kicreq import *
+
+name_re = re.compile(r"^[a-z0-9_]{1,60}\Z")
 here = os.path.dirname(os.path.abspath(__file__))
 root = os.path.dirname(os.path.dirname(os.path.dirname(here)))
 app_dir = os.path.join(root, "client", "app")
@@ -22,6 +28,23 @@ class NotAllowed(Exception):
     pass
 
 
+class Out:
+    # sys.stdout while requests run: what print() writes goes to the buffer of
+    # the page (or API method) this thread is building. Threads share sys.stdout,
+    # so a plain redirect would mix two requests' pages. Outside a page: the log.
+    def write(self, s):
+        b = kicreq()["out"]
+        if b is None:
+            return sys.__stderr__.write(s)
+        return b.write(s)
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return False
+
+
 def is_name(s):
     # app, rpage, meth: names only, never paths
     return 1 if isinstance(s, str) and name_re.match(s) else 0
@@ -30,7 +53,7 @@ def is_name(s):
 def kicweb(qs=None):
     # the query string as a dict: url-decoded, blank values kept, the last of a repeated key wins
     if qs is None:
-        qs = os.environ.get("QUERY_STRING", "")
+        qs = kicreq_env("QUERY_STRING")
     d = {}
     for k, v in urllib.parse.parse_qsl(qs, keep_blank_values=True, encoding="utf-8", errors="replace"):
         d[k] = v
@@ -39,25 +62,26 @@ def kicweb(qs=None):
 
 def read_body(limit):
     # the request body as bytes; None when it is larger than limit
+    inp = kicreq()["inp"]
     try:
-        n = int(os.environ.get("CONTENT_LENGTH") or 0)
+        n = int(kicreq_env("CONTENT_LENGTH") or 0)
     except ValueError:
         n = 0
+    if inp is None or n <= 0:
+        return b""
     if n > limit:
         # read and drop it: a CGI that leaves the body unread gets its answer cut off
         while n > 0:
-            got = sys.stdin.buffer.read(min(n, 65536))
+            got = inp.read(min(n, 65536))
             if not got:
                 break
             n -= len(got)
         return None
-    if n <= 0:
-        return b""
-    return sys.stdin.buffer.read(n)
+    return inp.read(n)
 
 
 def client_ip():
-    return os.environ.get("REMOTE_ADDR", "")
+    return kicreq_env("REMOTE_ADDR")
 
 
 def ref():
@@ -70,17 +94,36 @@ def log(msg):
 
 
 def send(status, ctype, body, more=None):
-    # one complete answer: status line, headers, body (always utf-8 bytes)
+    # the answer of this request: status, headers, body (utf-8 bytes); the runtime sends it
     b = body.encode("utf-8", "replace") if isinstance(body, str) else body
-    h = f"Status: {status}\r\nContent-Type: {ctype}\r\n"
-    h += "Cache-Control: no-store\r\nReferrer-Policy: no-referrer\r\n"
-    h += "X-Content-Type-Options: nosniff\r\nX-Frame-Options: DENY\r\n"
+    h = [("Content-Type", ctype), ("Cache-Control", "no-store"), ("Referrer-Policy", "no-referrer"),
+         ("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY")]
     for k, v in (more or {}).items():
-        h += f"{k}: {v}\r\n"
-    h += f"Content-Length: {len(b)}\r\n\r\n"
-    sys.stdout.flush()
-    sys.stdout.buffer.write(h.encode("latin-1", "replace") + b)
-    sys.stdout.buffer.flush()
+        h.append((k, str(v).replace("\r", "").replace("\n", "")))
+    h.append(("Content-Length", str(len(b))))
+    kicreq()["resp"] = (status, h, b)
+
+
+def printed(f, *a):
+    # f(*a) with what it prints caught: (what it returned, the printed text)
+    if not isinstance(sys.stdout, Out):
+        Out.was = sys.stdout     # kept alive: mod_wsgi uses its stdout object after each request
+        sys.stdout = Out()
+    r = kicreq()
+    buf = io.StringIO()
+    r["out"] = buf
+    try:
+        v = f(*a)
+    finally:
+        r["out"] = None
+    return v, buf.getvalue()
+
+
+def load(name):
+    # import a page or API module; a file added since this process started is found too
+    if name not in sys.modules:
+        importlib.invalidate_caches()
+    return importlib.import_module(name)
 
 
 def run_page(folder, page, data):
@@ -90,8 +133,7 @@ def run_page(folder, page, data):
     path = os.path.join(app_dir, folder, page + ".py")
     if not os.path.isfile(path):
         raise NoPage(page)
-    mod = importlib.import_module(f"{folder}.{page}")
-    f = getattr(mod, page, None)
+    f = getattr(load(f"{folder}.{page}"), page, None)
     if not callable(f):
         raise NoPage(page)
     h = f(data)
@@ -100,6 +142,31 @@ def run_page(folder, page, data):
 
 def need_role(data, role):
     # one line in a page or API method: need_role(data, "admin")
-    from tools.db_users import is_ses_role
+    from tools.db_ses import is_ses_role
     if not is_ses_role(data.get("ses", ""), role):
         raise NotAllowed(role)
+
+
+def top_module(rel, name):
+    # server/<rel> loaded once as module name (cgi.py is not the standard library's cgi)
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, os.path.join(root, "server", rel))
+    m = importlib.util.module_from_spec(spec)
+    sys.modules[name] = m
+    spec.loader.exec_module(m)
+    return m
+
+
+def cgi_run(handler):
+    # one request as a CGI script: the environment and stdin in, the answer to stdout
+    out = sys.stdout.buffer
+    kicreq_new(dict(os.environ), sys.stdin.buffer)
+    try:
+        handler()
+    finally:
+        sql.close()
+    st, hs, b = kicreq()["resp"]
+    h = f"Status: {st}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in hs) + "\r\n"
+    out.write(h.encode("latin-1", "replace") + b)
+    out.flush()

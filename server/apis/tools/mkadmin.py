@@ -1,14 +1,12 @@
 # mkadmin.py: the first admin user (install.sh step 8). Run again: changes nothing,
 # unless FLYTON_ADMIN_PASSWORD is set, which then becomes admin's password.
+# The import path is set by whoever runs it (install.sh, server/bin/flyton).
 import os
 import sys
 import secrets
 
-here = os.path.dirname(os.path.abspath(__file__))
-sys.path[:0] = [os.path.dirname(here), os.path.dirname(os.path.dirname(here))]
-
-from tools.sql import *  # noqa: E402
-from tools.db_users import add_user, set_pw  # noqa: E402
+from tools.sql import *
+from tools.db_users import add_user, set_pw
 
 
 def mkadmin():

@@ -6,7 +6,9 @@ import re
 import sys
 import json
 import html
+import time
 import functools
+import threading
 
 # The C core of mysql-connector-python, used directly: it imports in 2 ms where
 # "import mysql.connector" takes 45 ms, and a CGI process pays that on every request.
@@ -15,8 +17,10 @@ import _mysql_connector as cdb
 import config
 
 DbError = cdb.MySQLInterfaceError
-db = None          # the request's connection, opened on first use
-in_tx = 0          # 1 while a transaction of ours is open
+# one connection per thread, kept across requests by the persistent runtime:
+# local.db the connection, local.tx 1 while a transaction of ours is open,
+# local.pid the process that opened it, local.used when it was last used
+local = threading.local()
 
 name_re = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 key_re = re.compile(r"^[A-Za-z0-9_]{1,64}(\.[A-Za-z0-9_]{1,64}){0,4}$")
@@ -24,49 +28,94 @@ read_re = re.compile(rb"^\s*(SELECT|SHOW|DESC|EXPLAIN)\b", re.I)
 ops = {"=", "!=", "<>", "<", ">", "<=", ">=", "like", "not like", "in", "not in"}
 funcs = {"count", "sum", "min", "max", "avg"}
 plugins = os.path.join(os.path.dirname(os.path.abspath(cdb.__file__)), "mysql", "vendor", "plugin")
+down = {2002, 2003, 2006, 2013}   # the server is not there (yet): wait for it
+idle_check = 30                   # seconds unused after which a kept connection is pinged first
 
 
 class BadName(ValueError):
     pass
 
 
-def sql(q, args=()):
-    # find_in_sql's little brother for tool code: one statement, bound args.
-    return run(q, args)
+def sql(q, args=(), dic=0):
+    # find_in_sql's little brother for tool code: one statement, bound args;
+    # (rows, row count, last insert id), rows as dicts with dic=1
+    return run(q, args, dic)
 
 
 def connect():
-    # no CLIENT_MULTI_STATEMENTS: the server refuses "a; b" even in raw sql
-    global db
+    # no CLIENT_MULTI_STATEMENTS: the server refuses "a; b" even in raw sql.
+    # A server that is down (restarting) is waited for, db_wait seconds at most.
     c = getattr(config, "db", {})
-    m = cdb.MySQL(buffered=True, raw=False, charset_name="utf8mb4", connection_timeout=10,
-                  use_unicode=True, auth_plugin="", plugin_dir=plugins)
     sock = c.get("socket") or None
-    m.connect(host="localhost" if sock else c.get("host", "127.0.0.1"), user=c.get("user"),
-              password=c.get("password", ""), database=c.get("name"), port=int(c.get("port", 3306)),
-              unix_socket=sock, client_flags=0, ssl_disabled=bool(sock))
-    m.query(b"SET NAMES utf8mb4 COLLATE utf8mb4_unicode_ci")
-    m.autocommit(True)
-    db = m
-    return db
+    end = time.monotonic() + float(getattr(config, "db_wait", 10))
+    while True:
+        m = cdb.MySQL(buffered=True, raw=False, charset_name="utf8mb4", connection_timeout=10,
+                      use_unicode=True, auth_plugin="", plugin_dir=plugins)
+        try:
+            m.connect(host="localhost" if sock else c.get("host", "127.0.0.1"), user=c.get("user"),
+                      password=c.get("password", ""), database=c.get("name"), port=int(c.get("port", 3306)),
+                      unix_socket=sock, client_flags=0, ssl_disabled=bool(sock))
+            m.query(b"SET NAMES utf8mb4 COLLATE utf8mb4_unicode_ci")
+            m.autocommit(True)
+            break
+        except DbError as e:
+            if e.errno not in down or time.monotonic() > end:
+                raise
+            time.sleep(0.2)
+    local.db = m
+    local.tx = 0
+    local.pid = os.getpid()
+    local.used = time.monotonic()
+    return m
 
 
 def conn():
-    if db is None:
+    # this thread's connection: opened on first use, pinged first when it sat
+    # unused a while, never one that a parent process opened before a fork
+    m = getattr(local, "db", None)
+    if m is None or local.pid != os.getpid():
         return connect()
-    return db
+    now = time.monotonic()
+    if now - local.used > idle_check and not local.tx:
+        try:
+            ok = m.ping()
+        except DbError:
+            ok = 0
+        if not ok:
+            close()
+            return connect()
+    local.used = now
+    return m
 
 
 def close():
-    global db, in_tx
-    in_tx = 0
-    if db is None:
+    m = getattr(local, "db", None)
+    local.db = None
+    local.tx = 0
+    if m is None or getattr(local, "pid", 0) != os.getpid():
         return
     try:
-        db.close()
+        m.close()
     except Exception:
         pass
-    db = None
+
+
+def done():
+    # the end of a request in the persistent runtime: the connection stays for the
+    # next one, with no transaction left open (ours, or one begun by raw sql)
+    m = getattr(local, "db", None)
+    if m is None or local.pid != os.getpid():
+        return
+    try:
+        if local.tx or m.st_server_status() & 1:     # 1: SERVER_STATUS_IN_TRANS
+            m.rollback()
+    except Exception:
+        close()
+    local.tx = 0
+
+
+def in_tx():
+    return getattr(local, "tx", 0)
 
 
 def bind(m, q, args):
@@ -95,7 +144,7 @@ def run(q, args=(), dic=0):
         try:
             return query(m, stmt, dic)
         except DbError as e:
-            if n == 1 or in_tx or not gone(e, stmt):
+            if n == 1 or in_tx() or not gone(e, stmt):
                 raise
             close()
 
@@ -513,22 +562,19 @@ def get_data(table, id, fld="id"):
 
 
 def begin():
-    global in_tx
     run("START TRANSACTION")
-    in_tx = 1
+    local.tx = 1
 
 
 def commit():
-    global in_tx
-    db.commit()
-    in_tx = 0
+    conn().commit()
+    local.tx = 0
 
 
 def rollback():
-    global in_tx
-    in_tx = 0
+    local.tx = 0
     try:
-        db.rollback()
+        local.db.rollback()
     except Exception:
         pass
 

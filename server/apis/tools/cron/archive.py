@@ -1,14 +1,10 @@
 # cron/archive.py: runs the archive engine; install.sh puts it in /etc/cron.d/flyton.
 #   python server/apis/tools/cron/archive.py [--dry-run] [--batch N]
-import os
-import sys
+# The import path is set by whoever runs it (the cron line, server/bin/flyton).
 import time
 import argparse
 
-here = os.path.dirname(os.path.abspath(__file__))
-sys.path[:0] = [os.path.dirname(os.path.dirname(here)), os.path.dirname(os.path.dirname(os.path.dirname(here)))]
-
-import tools.archive as engine  # noqa: E402
+import tools.archive as engine
 
 
 def archive():

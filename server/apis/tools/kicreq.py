@@ -1,0 +1,39 @@
+# kicreq.py: the request context: all that one request knows, in one place.
+# Started afresh at the start of every request (kicreq_new), one per thread, so
+# the persistent runtime can serve many requests, one after another or side by
+# side, and none sees what belongs to another.
+#   env     the request's variables (QUERY_STRING, REQUEST_METHOD, REMOTE_ADDR ...)
+#   inp     the request body, a binary stream
+#   ses     the session token, s its data, u its user (as get_record gives it, no sis)
+#   roles   the user's roles (a list)
+#   answer  the API method's answer (api_ok / api_err)
+#   lang    the language of txt()
+#   out     what print() writes while a page is built (None: not building a page)
+#   resp    the answer to send: (status, headers, body bytes)
+import threading
+
+import config
+
+local = threading.local()
+
+
+def kicreq():
+    # the current request's context (a dict)
+    r = getattr(local, "req", None)
+    if r is None:
+        return kicreq_new({})
+    return r
+
+
+def kicreq_new(env, inp=None):
+    # a clean context for a new request; nothing of the one before survives
+    r = {"env": env, "inp": inp, "ses": "", "s": {}, "u": {}, "roles": [], "answer": {},
+         "lang": getattr(config, "lang", "en"), "out": None, "resp": None}
+    local.req = r
+    return r
+
+
+def kicreq_env(k, default=""):
+    # one request variable: kicreq_env("REMOTE_ADDR")
+    v = kicreq()["env"].get(k, default)
+    return default if v is None else v

@@ -1,0 +1,36 @@
+# p4wsgi.py: the persistent runtime (mod_wsgi in daemon mode, prod). The same
+# /cgi-bin/p and /cgi-bin/api as the CGI scripts, the same page and API files,
+# served by long-lived processes: each request gets a fresh request context, a
+# kept database connection, and leaves nothing behind for the next one.
+# Code changes reach it by a graceful reload: sudo server/bin/flyton reload
+import sys
+from http import HTTPStatus
+
+sys.pycache_prefix = "/var/cache/flyton/pycache"   # the clone is not the web server's to write
+
+from tools import sql  # noqa: E402
+from tools.kicreq import *  # noqa: E402
+from tools.kicweb import *  # noqa: E402
+import p4web  # noqa: E402
+
+api = top_module("apis/cgi.py", "flyton_cgi")
+handlers = {"/cgi-bin/p": p4web.p4web, "/cgi-bin/api": api.cgi}
+
+
+def p4wsgi(environ, start_response):
+    kicreq_new(environ, environ.get("wsgi.input"))
+    try:
+        handler = handlers.get(environ.get("SCRIPT_NAME", ""))
+        if handler is None:
+            send(404, "text/plain; charset=utf-8", "not found")
+        else:
+            handler()
+    finally:
+        sql.done()
+    st, hs, b = kicreq()["resp"] or (500, [("Content-Type", "text/plain; charset=utf-8")], b"server error")
+    kicreq_new({})      # nothing of this request stays in the thread
+    start_response(f"{st} {HTTPStatus(st).phrase}", hs)
+    return [b]
+
+
+application = p4wsgi

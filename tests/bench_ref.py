@@ -1,0 +1,82 @@
+# bench_ref.py: the benchmark's reference, not Flyton: a bare WSGI app, by hand, on
+# the connector's C core, doing the same queries as the dashboard page and the
+# todo-list API call (the session and its user, the touch rule, the todos), with
+# no framework at all. tests/run serves it at 127.0.0.1:8093/ref for bench_site.py.
+import json
+import html
+import threading
+import urllib.parse
+
+import _mysql_connector as cdb
+
+import config
+
+local = threading.local()
+
+ses_q = """SELECT u.*, s.id AS ses_id, s.data AS ses_data,
+                  TIMESTAMPDIFF(SECOND, s.updated_at, NOW()) AS ses_idle,
+                  TIMESTAMPDIFF(SECOND, s.created_at, NOW()) AS ses_age,
+                  (SELECT val1 FROM gen WHERE key1 = 'ses_idle_min' AND is_active = 1) AS ses_idle_min,
+                  (SELECT val1 FROM gen WHERE key1 = 'ses_life_hours' AND is_active = 1) AS ses_life_hours
+           FROM ses s JOIN users u ON u.id = s.user_id AND u.is_active = 1
+           WHERE s.id = %s AND s.is_active = 1"""
+todo_q = """SELECT `id`, `name`, `done`, `created_at` FROM `todo` WHERE `user_id` = %s AND `todo`.`is_active` = %s
+            ORDER BY `id` DESC"""
+
+
+def bench_ref(environ, start_response):
+    q = dict(urllib.parse.parse_qsl(environ.get("QUERY_STRING", "")))
+    if environ.get("CONTENT_LENGTH"):
+        body = json.loads(environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"])) or b"{}")
+        q["ses"] = body.get("info", {}).get("ses", "")
+    rows = query(ses_q, (q.get("ses", ""),), 1)
+    if not rows:
+        start_response("302 Found", [("Location", "/pages/login/"), ("Content-Length", "0")])
+        return [b""]
+    w = rows[0]
+    if w["ses_idle"] >= 5:
+        query("UPDATE ses SET updated_at = NOW() WHERE id = %s", (q["ses"],))
+    if environ.get("PATH_INFO") == "/api":
+        todos = [{"id": t[0], "name": t[1], "done": t[2], "created_at": str(t[3])} for t in query(todo_q, (w["id"], 1))]
+        b = json.dumps({"server": {"method": "api_todo_list", "allow": 1, "todos": todos, "server_ver": "1"}}).encode()
+        start_response("200 OK", [("Content-Type", "application/json; charset=utf-8"), ("Content-Length", str(len(b)))])
+        return [b]
+    name = html.escape(f"{w['FirstName'] or ''} {w['LastName'] or ''}".strip() or w["username"])
+    h = f"""<!doctype html><html><head><meta charset=utf-8><title>Flyton</title>
+      <link href="/lib/bootstrap.min.css" rel=stylesheet><script src="/lib/kicdev.server.js"></script></head><body>
+      <nav class="navbar navbar-expand bg-body-tertiary mb-3" id=kicheader><span class=navbar-brand>Flyton</span>
+      <span id=whoami>{name}</span></nav>
+      <div class="container-fluid"><div class="row kicbody" id=zzz><div class=col-12>
+      <h1 class=h4 id=hello>Hello {name}</h1><p id=me>User: <b id=me_user>{html.escape(w["username"])}</b></p>
+      </div></div></div><footer id=kicfooter>Flyton</footer></body></html>"""
+    b = h.encode()
+    start_response("200 OK", [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(b)))])
+    return [b]
+
+
+def query(q, args, dic=0):
+    m = getattr(local, "db", None)
+    if m is None:
+        c = config.db
+        m = cdb.MySQL(buffered=True, charset_name="utf8mb4", use_unicode=True)
+        m.connect(host="localhost", user=c["user"], password=c["password"], database=c["name"],
+                  unix_socket=c["socket"], ssl_disabled=True)
+        m.autocommit(True)
+        local.db = m
+    parts = q.encode().split(b"%s")
+    vals = m.convert_to_mysql(*args)
+    stmt = parts[0] + b"".join(v + p for v, p in zip(vals, parts[1:]))
+    m.query(stmt)
+    if not m.have_result_set:
+        return []
+    names = [f[4] for f in m.fetch_fields()]
+    rows = []
+    r = m.fetch_row()
+    while r is not None:
+        rows.append(dict(zip(names, r)) if dic else r)
+        r = m.fetch_row()
+    m.free_result()
+    return rows
+
+
+application = bench_ref

@@ -2,6 +2,7 @@
 # the connector's C core, doing the same queries as the dashboard page and the
 # todo-list API call (the session and its user, the touch rule, the todos), with
 # no framework at all. tests/run serves it at 127.0.0.1:8093/ref for bench_site.py.
+import os
 import json
 import html
 import threading
@@ -12,6 +13,7 @@ import _mysql_connector as cdb
 import config
 
 local = threading.local()
+plugins = os.path.join(os.path.dirname(os.path.abspath(cdb.__file__)), "mysql", "vendor", "plugin")
 
 ses_q = """SELECT u.*, s.id AS ses_id, s.data AS ses_data,
                   TIMESTAMPDIFF(SECOND, s.updated_at, NOW()) AS ses_idle,
@@ -58,7 +60,7 @@ def query(q, args, dic=0):
     m = getattr(local, "db", None)
     if m is None:
         c = config.db
-        m = cdb.MySQL(buffered=True, charset_name="utf8mb4", use_unicode=True)
+        m = cdb.MySQL(buffered=True, charset_name="utf8mb4", use_unicode=True, auth_plugin="", plugin_dir=plugins)
         m.connect(host="localhost", user=c["user"], password=c["password"], database=c["name"],
                   unix_socket=c["socket"], ssl_disabled=True)
         m.autocommit(True)

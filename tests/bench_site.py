@@ -1,63 +1,97 @@
-# bench_site.py: what a request costs through Apache + CGI + Python + the database.
-# Not a test: prints figures. Run as root after install.sh:
-#   /opt/flyton/testenv/bin/python tests/bench_site.py [requests]
+# bench_site.py: what a request costs through Apache, side by side in one run:
+# the dashboard page and one API call (the todo list) through the CGI runtime and
+# through the persistent runtime (mod_wsgi), a static file, and a bare WSGI app
+# doing the same queries by hand (tests/bench_ref.py) as the reference.
+# Not a test: it prints figures and ratios. Run: sudo tests/run --bench [seconds at c=200]
+# Load comes from ab (apache2-utils), on loopback only, bounded in count and time.
 import os
+import re
 import sys
 import json
-import time
 import secrets
-import threading
-import urllib.request
+import tempfile
+import subprocess
 
-top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path[:0] = [os.path.join(top, "server", "apis"), os.path.join(top, "server")]
+from tools.sql import *
+from tools.db_users import add_user
+from tools.db_ses import create_new_ses
 
-from tools.db_users import add_user  # noqa: E402
-from tools.db_ses import create_new_ses  # noqa: E402
-
-site = "http://localhost"
-n = int(sys.argv[1]) if len(sys.argv) > 1 else 200
+cgi = "http://127.0.0.1:8091"
+wsgi = "http://127.0.0.1:8092"
+ref = "http://127.0.0.1:8093"
+soak = int(sys.argv[1]) if len(sys.argv) > 1 else 30
+bad = []     # runs with failed requests
 
 
 def bench_site():
     u = "bench_" + secrets.token_hex(4)
-    uid = add_user(u, secrets.token_hex(8), [])["id"]
+    uid = add_user(u, secrets.token_hex(8), [], "Bench", "User")["id"]
+    for i in range(5):
+        insert_to_sql({"table": "todo", "set": {"user_id": uid, "name": f"todo {i}"}})
     ses = create_new_ses(uid)
-    body = json.dumps({"info": {"ses": ses}, "input": {}}).encode()
-    cases = [
-        ("static file /lib/kicdev.server.js", "/lib/kicdev.server.js", None),
-        ("API ping (no session)", "/cgi-bin/api?meth=api_ping", b"{}"),
-        ("API todo list (session)", "/cgi-bin/api?meth=api_todo_list", body),
-        ("page dashboard", f"/cgi-bin/p?app=start&r=309012&ses={ses}&rpage=dashboard", None),
-        ("page todo", f"/cgi-bin/p?app=start&r=309012&ses={ses}&rpage=todo", None),
-    ]
-    print(f"{n} requests each, 2 at a time, {os.cpu_count()} cores")
-    print(f"{'request':<36}{'ms/request':>12}{'requests/s':>12}{'x static':>10}")
-    base = 0
-    for name, path, data in cases:
-        t = run(path, data)
-        base = base or t
-        print(f"{name:<36}{t * 1000:>12.1f}{2 / t:>12.1f}{t / base:>10.1f}")
+    body = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
+    body.write(json.dumps({"info": {"os": "a", "ses": ses, "uses": ses}, "input": {}}))
+    body.close()
+    page = f"/cgi-bin/p?app=start&r=309012&ses={ses}&rpage=dashboard"
+    api = "/cgi-bin/api?meth=api_todo_list"
+    print(f"ab at concurrency 4, {os.cpu_count()} cores; req/s, then p50 and p99 in ms")
+    print(f"{'request':<40}{'req/s':>10}{'p50':>8}{'p99':>8}{'failed':>8}")
+    r = {}
+    r["static"] = ab("static file /lib/kicdev.server.js", cgi + "/lib/kicdev.server.js", 4, 4000)
+    r["cgi_page"] = ab("CGI: page dashboard", cgi + page, 4, 300)
+    r["cgi_api"] = ab("CGI: API api_todo_list", cgi + api, 4, 300, body.name)
+    r["wsgi_page"] = ab("persistent: page dashboard", wsgi + page, 4, 4000)
+    r["wsgi_api"] = ab("persistent: API api_todo_list", wsgi + api, 4, 4000, body.name)
+    r["ref_page"] = ab("bare WSGI reference: page", ref + f"/ref/page?ses={ses}", 4, 4000)
+    r["ref_api"] = ab("bare WSGI reference: API", ref + "/ref/api", 4, 4000, body.name)
+    print()
+    print("ratios (req/s)                            got     target")
+    ratio("persistent page / CGI page", r["wsgi_page"], r["cgi_page"], 25)
+    ratio("persistent API / CGI API", r["wsgi_api"], r["cgi_api"], 25)
+    ratio("persistent page / bare WSGI page", r["wsgi_page"], r["ref_page"], 0.6)
+    ratio("persistent API / bare WSGI API", r["wsgi_api"], r["ref_api"], 0.6)
+    ratio("persistent page / static file", r["wsgi_page"], r["static"], 0)
+    print()
+    print(f"persistent runtime at concurrency 200 for {soak} s")
+    print(f"{'request':<40}{'req/s':>10}{'p50':>8}{'p99':>8}{'failed':>8}")
+    ab("persistent: page dashboard, c=200", wsgi + page, 200, 10 ** 7, "", soak)
+    ab("persistent: API api_todo_list, c=200", wsgi + api, 200, 10 ** 7, body.name, min(soak, 10))
+    os.unlink(body.name)
+    if bad:
+        raise SystemExit(f"failed requests in: {', '.join(bad)}")
 
 
-def run(path, data):
-    # two threads, n requests in all; the mean time of one request
-    times = []
+def ab(name, url, c, n, post="", secs=0):
+    # one ab run: n requests (and secs seconds at most when given); its figures
+    cmd = ["ab", "-q", "-S", "-c", str(c), "-n", str(n), "-s", "60"]
+    if secs:
+        cmd += ["-t", str(secs), "-n", str(n)]
+    if post:
+        cmd += ["-p", post, "-T", "application/json"]
+    out = subprocess.run(cmd + [url], capture_output=True, text=True, timeout=(secs or 600) + 120).stdout
+    rps = float(grab(r"Requests per second:\s+([\d.]+)", out))
+    p50 = grab(r"^\s+50%\s+(\d+)", out)
+    p99 = grab(r"^\s+99%\s+(\d+)", out)
+    failed = int(grab(r"Failed requests:\s+(\d+)", out)) + int(grab(r"Non-2xx responses:\s+(\d+)", out, "0"))
+    print(f"{name:<40}{rps:>10.0f}{p50:>8}{p99:>8}{failed:>8}", flush=True)
+    if failed:
+        bad.append(name)
+    return rps
 
-    def worker(k):
-        for i in range(k):
-            t = time.perf_counter()
-            r = urllib.request.urlopen(urllib.request.Request(site + path, data=data), timeout=30)
-            r.read()
-            assert r.status == 200
-            times.append(time.perf_counter() - t)
 
-    ts = [threading.Thread(target=worker, args=(n // 2,)) for i in range(2)]
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join()
-    return sum(times) / len(times)
+def grab(pat, out, default=None):
+    m = re.search(pat, out, re.M)
+    if m:
+        return m.group(1)
+    if default is not None:
+        return default
+    raise SystemExit(f"ab said something else:\n{out[-2000:]}")
+
+
+def ratio(name, a, b, target):
+    t = f"{'>= ' + str(target) if target else ''}"
+    ok = "" if not target else ("ok" if a / b >= target else "BELOW TARGET")
+    print(f"{name:<40}{a / b:>6.2f}x   {t:<8}{ok}")
 
 
 bench_site()

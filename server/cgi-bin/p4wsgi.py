@@ -3,6 +3,7 @@
 # served by long-lived processes: each request gets a fresh request context, a
 # kept database connection, and leaves nothing behind for the next one.
 # Code changes reach it by a graceful reload: sudo server/bin/flyton reload
+import os
 import sys
 from http import HTTPStatus
 
@@ -13,6 +14,7 @@ from tools.kicreq import *  # noqa: E402
 from tools.kicweb import *  # noqa: E402
 import p4web  # noqa: E402
 
+pids = "/var/cache/flyton/run"     # <group>/<pid>: what server/bin/flyton reload signals
 api = top_module("apis/cgi.py", "flyton_cgi")
 handlers = {"/cgi-bin/p": p4web.p4web, "/cgi-bin/api": api.cgi}
 
@@ -33,4 +35,17 @@ def p4wsgi(environ, start_response):
     return [b]
 
 
+def note_pid():
+    # this process, for `flyton reload`: SIGUSR1 restarts it gracefully (requests in
+    # flight finish, new ones wait on the daemon socket), so a reload fails no request
+    try:
+        import mod_wsgi
+        d = os.path.join(pids, mod_wsgi.process_group)
+        os.makedirs(d, exist_ok=True)
+        open(os.path.join(d, str(os.getpid())), "w").close()
+    except (ImportError, OSError) as e:
+        log(f"cannot note the pid for reloads: {e}")
+
+
+note_pid()
 application = p4wsgi

@@ -1,7 +1,6 @@
 # db_ses.py: the sessions. One row of ses per browser tab; its id is the token.
 import re
 import json
-import secrets
 
 from tools.sql import *
 from tools.kicreq import kicreq
@@ -58,6 +57,7 @@ def is_token(ses):
 
 def create_new_ses(user_id, data=None):
     # a new session for the user: a fresh 192-bit token every login
+    import secrets   # here, not on top: only a login makes a token (5 ms of import for every other request)
     ses = secrets.token_urlsafe(24)
     w = insert_to_sql({"table": "ses", "set": {"id": ses, "user_id": user_id}, "data": data or {}})
     if not w["status"]:

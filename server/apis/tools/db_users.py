@@ -1,8 +1,6 @@
 # db_users.py: the users, their passwords (salted scrypt) and roles.
 import os
-import hmac
 import base64
-import hashlib
 
 from tools.sql import *
 from tools.kicreq import kicreq
@@ -39,6 +37,7 @@ def user_of(w):
 
 def hash_pw(p):
     # scrypt$n$r$p$salt$hash: never the password, never reversible
+    import hashlib   # here, not on top: most requests check no password, and it costs 4 ms to import
     salt = os.urandom(16)
     h = hashlib.scrypt(p.encode("utf-8"), salt=salt, n=pw_n, r=pw_r, p=pw_p, dklen=32)
     b = base64.b64encode
@@ -48,6 +47,8 @@ def hash_pw(p):
 def check_pw(p, sis):
     # 1 when p is the password of the hash sis; constant time compare
     global dummy
+    import hmac
+    import hashlib   # here, not on top: most requests check no password, and it costs 4 ms to import
     if not isinstance(sis, str) or not sis.startswith("scrypt$"):
         if dummy is None:
             dummy = hash_pw("no such user")

@@ -10,11 +10,11 @@
 #   lang    the language of txt()
 #   out     what print() writes while a page is built (None: not building a page)
 #   resp    the answer to send: (status, headers, body bytes)
-import threading
+import _thread   # threading.local without importing threading: 1 ms less for every CGI request
 
 import config
 
-local = threading.local()
+local = _thread._local()
 
 
 def kicreq():

@@ -5,7 +5,6 @@ import io
 import os
 import re
 import sys
-import secrets
 import importlib
 import importlib.util
 import urllib.parse
@@ -86,6 +85,7 @@ def client_ip():
 
 def ref():
     # a short reference that joins what the user sees to the server log
+    import secrets   # here, not on top: only a failing request needs it
     return secrets.token_hex(4)
 
 

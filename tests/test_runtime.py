@@ -1,0 +1,282 @@
+# test_runtime.py: what the persistent runtime must hold that a fresh process per
+# request gave for free: no request sees another's session, language, answer or
+# rows; a failing request leaves nothing behind; kept database connections survive
+# the server going away; code arrives with a reload. Run against both runtimes.
+import os
+import re
+import json
+import time
+import threading
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from conftest import api, page, new_user, login, clear_fails, runtime, reload_site, sql, top, site, http
+
+rounds = 12      # per user; bounded: 8 users x 12 rounds x 3 requests
+
+
+def test_concurrent_users_see_only_their_own(temp_file):
+    temp_file("server/apis/api/api_t_iso.py", '''
+import time
+from tools.kicapi import *
+from tools.kiclang import *
+from tools.db_users import *
+
+
+def api_t_iso(data):
+    me = data["s"]["my_user_id"]
+    before = dict(kicapi())
+    api_ok({"me": me})
+    kiclang(data["post"]["input"]["lang"])
+    print("noise from", me)
+    time.sleep(0.003)          # let the other requests run in between
+    a = kicapi()
+    api_ok({"me": a["me"], "lang": kiclang(), "u": my_user()["username"], "before": before})
+''')
+    clear_fails()
+    users = []
+    for i in range(8):
+        u, p, uid = new_user()
+        ses = login(u, p)
+        lang = "he" if i % 2 else "en"
+        sql.add_to_data("ses", ses, "lang", lang)
+        for k in range(3):
+            sql.insert_to_sql({"table": "todo", "set": {"user_id": uid, "name": f"{u} todo {k}"}})
+        users.append({"u": u, "id": uid, "ses": ses, "lang": lang})
+    names = [x["u"] for x in users]
+
+    def one(x):
+        bad = []
+        for r in range(rounds):
+            st, h, t = page(x["ses"], "dashboard")
+            others = [n for n in names if n != x["u"] and n in t]
+            if st != 200 or f"<b id=me_user>{x['u']}</b>" not in t or others or f"<html lang={x['lang']} " not in t:
+                bad.append(("page", st, others, t[:200]))
+            st, a = api("api_todo_list", {}, x["ses"])
+            got = [t["name"] for t in a["server"].get("todos", [])]
+            if st != 200 or sorted(got) != [f"{x['u']} todo {k}" for k in range(3)]:
+                bad.append(("todos", st, got))
+            st, a = api("api_t_iso", {"lang": x["lang"]}, x["ses"])
+            s = a["server"]
+            if (st, s.get("me"), s.get("u"), s.get("lang"), s.get("before")) != (200, x["id"], x["u"], x["lang"], {}):
+                bad.append(("answer", st, s))
+        return bad
+
+    with ThreadPoolExecutor(len(users)) as ex:
+        bad = [b for bs in ex.map(one, users) for b in bs]
+    assert bad == []
+
+
+def test_a_failing_request_leaves_the_next_one_clean(user, temp_file):
+    # a method that opens a transaction (ours, or raw), writes, answers half, prints, and raises;
+    # the next request on the same connection must find no open transaction, no answer, no row
+    temp_file("server/apis/api/api_t_txboom.py", '''
+from tools import sql
+from tools.sql import *
+from tools.kicapi import *
+
+
+def api_t_txboom(data):
+    i = data["post"]["input"]
+    if i.get("raw"):
+        kic_sql("START TRANSACTION")
+    else:
+        sql.begin()
+    kic_sql("INSERT INTO logs (act_type, send_text) VALUES ('t_txboom', %s)", 0, (i["tag"],))
+    api_ok({"half": 1})
+    print("{ half a page")
+    raise RuntimeError("boom in a transaction")
+''')
+    temp_file("server/apis/api/api_t_txstate.py", '''
+from tools import sql
+from tools.kicapi import *
+from tools.kicreq import kicreq
+
+
+def api_t_txstate(data):
+    before = dict(kicapi())
+    api_ok({"in_tx": sql.conn().st_server_status() & 1, "before": before})
+''')
+
+    def one(k):
+        bad = []
+        for r in range(6):
+            tag = f"{user['u']}-{k}-{r}"
+            st, a = api("api_t_txboom", {"tag": tag, "raw": r % 2}, user["ses"])
+            if st != 500 or a["server"]["allow"] != 0 or "half" in a["server"]:
+                bad.append(("boom", st, a))
+            st, a = api("api_t_txstate", {}, user["ses"])
+            s = a["server"]
+            if (st, s.get("in_tx"), s.get("before")) != (200, 0, {}):
+                bad.append(("state", st, s))
+        return bad
+
+    with ThreadPoolExecutor(8) as ex:
+        bad = [b for bs in ex.map(one, range(8)) for b in bs]
+    assert bad == []
+    # every write of the failed requests was rolled back
+    w = sql.find_in_sql({"table": "logs", "what": "count(*)", "where": {"act_type": "t_txboom"}})
+    assert w == (0,)
+
+
+def kill_connections():
+    # the server ends every connection of the site (the test database user, but this
+    # process's own), as a timeout would
+    db = sql.config.db["user"]
+    me = sql.conn().thread_id()
+    q = f"SELECT id FROM information_schema.processlist WHERE user = '{db}' AND id != {int(me)}"
+    ids = subprocess.run(["mysql", "-N", "-e", q], capture_output=True, text=True, check=True).stdout.split()
+    for i in ids:
+        subprocess.run(["mysql", "-e", f"KILL {int(i)}"], capture_output=True)
+    return len(ids)
+
+
+def many(ses, n):
+    # n page views and n API calls from 4 threads; the statuses that were not 200
+    def one(k):
+        out = []
+        for i in range(n // 4):
+            out.append(page(ses, "dashboard")[0])
+            out.append(api("api_todo_list", {}, ses)[0])
+        return out
+
+    with ThreadPoolExecutor(4) as ex:
+        return [s for ss in ex.map(one, range(4)) for s in ss if s != 200]
+
+
+def test_kept_connections_survive_the_server_ending_them(user):
+    assert many(user["ses"], 40) == []        # every process and thread has its connection now
+    assert kill_connections() >= 1
+    assert many(user["ses"], 40) == []
+
+
+def db_service():
+    import os
+    return "mariadb" if os.path.exists("/etc/init.d/mariadb") else "mysql"
+
+
+def test_a_database_restart_fails_no_request(user):
+    assert many(user["ses"], 20) == []
+    errs = []
+    stop = threading.Event()
+
+    def load():
+        while not stop.is_set():
+            errs.extend(many(user["ses"], 4))
+
+    t = threading.Thread(target=load)
+    t.start()
+    try:
+        time.sleep(0.5)
+        r = subprocess.run(["service", db_service(), "restart"], capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, r.stdout + r.stderr
+        time.sleep(1)
+    finally:
+        stop.set()
+        t.join(60)
+    assert errs == []
+    assert many(user["ses"], 20) == []
+
+
+@pytest.mark.skipif(runtime != "wsgi", reason="under CGI every request runs the files as they are")
+def test_code_arrives_with_a_reload_and_not_before(user, temp_file):
+    f = temp_file("server/apis/api/api_t_ver.py", 'from tools.kicapi import *\ndef api_t_ver(data):\n    api_ok({"v": 1})\n')
+    assert api("api_t_ver", {}, user["ses"])[1]["server"]["v"] == 1
+    with open(f, "w") as fh:   # another size: a .pyc is checked by size and mtime in whole seconds
+        fh.write('from tools.kicapi import *\ndef api_t_ver(data):\n    api_ok({"v": 2, "new": 1})\n')
+    # processes that loaded v1 keep it: the persistent runtime runs code loaded once
+    assert {api("api_t_ver", {}, user["ses"])[1]["server"]["v"] for i in range(10)} == {1}
+    out = reload_site()
+    assert "signalled" in out and "ok: the site answers" in out
+    assert {api("api_t_ver", {}, user["ses"])[1]["server"]["v"] for i in range(10)} == {2}
+
+
+@pytest.mark.skipif(runtime != "wsgi", reason="under CGI there is nothing to reload")
+def test_a_reload_under_load_fails_no_request(user):
+    errs = []
+    stop = threading.Event()
+
+    def load():
+        while not stop.is_set():
+            errs.extend(many(user["ses"], 8))
+
+    t = threading.Thread(target=load)
+    t.start()
+    try:
+        for i in range(2):
+            time.sleep(0.5)
+            reload_site()
+        time.sleep(0.5)
+    finally:
+        stop.set()
+        t.join(60)
+    assert errs == []
+
+
+def test_an_api_method_may_return_its_answer(user, temp_file):
+    temp_file("server/apis/api/api_t_ret.py", '''
+from tools.kicapi import *
+
+
+def api_t_ret(data):
+    i = data["post"]["input"]
+    if i.get("err"):
+        return api_err("no good", {"code": 3})
+    return {"n": 3, "l": [1, 2]}
+''')
+    st, a = api("api_t_ret", {}, user["ses"])
+    assert st == 200 and a["server"]["allow"] == 1 and a["server"]["n"] == 3 and a["server"]["l"] == [1, 2]
+    st, a = api("api_t_ret", {"err": 1}, user["ses"])
+    assert a["server"]["allow"] == 0 and a["server"]["msg"] == "no good" and a["server"]["code"] == 3
+
+
+def test_no_code_file_edits_the_import_path():
+    # one way to find the code: the web server config and tests/run set it
+    out = subprocess.run(["grep", "-rlE", r"sys\.path(\[|\.insert|\.append| *=)", "server", "client", "tests",
+                          "--include=*.py"], cwd=top, capture_output=True, text=True).stdout.split()
+    assert out == [] or out == ["tests/test_runtime.py"]
+
+
+def statements(f):
+    # the SQL statements the server received while f() ran (the general log, read as root)
+    name = "flyton_t_general.log"
+    mysql = ["mysql", "-N", "-e"]
+    datadir = subprocess.run(mysql + ["SELECT @@datadir"], capture_output=True, text=True, check=True).stdout.strip()
+    path = f"{datadir}/{name}"
+    subprocess.run(mysql + [f"SET GLOBAL general_log_file = '{name}'; SET GLOBAL general_log = 1"], check=True)
+    start = os.path.getsize(path)
+    try:
+        f()
+    finally:
+        subprocess.run(mysql + ["SET GLOBAL general_log = 0"], check=True)
+    with open(path, "rb") as fh:
+        fh.seek(start)
+        t = fh.read().decode("utf-8", "replace")
+    # an entry starts with "[date time] id Command"; a statement may go on over more lines
+    out = []
+    for ln in t.splitlines():
+        m = re.match(r"^(\d{6} [\d:]+)?\s+\d+ (\w+)\t?(.*)$", ln)
+        if m:
+            out.append([m.group(2), m.group(3)])
+        elif out:
+            out[-1][1] += " " + ln.strip()
+    return [q for c, q in out if c == "Query"]
+
+
+def test_the_session_and_user_are_read_once_per_page(admin):
+    # one joined query reads the session and its user; the header, the page and
+    # need_role read the request context, not the tables again
+    got = {}
+
+    def view():
+        got["page"] = page(admin["ses"], "users")
+
+    q = statements(view)
+    st, h, t = got["page"]
+    assert st == 200 and "id=users_table" in t and "id=menu_users" in t
+    ses_reads = [x for x in q if re.search(r"FROM\s+`?ses`?\b", x)]
+    user_reads = [x for x in q if re.search(r"FROM\s+`?users`?.*WHERE\s+`?(id|username)`?\s*=", x)]
+    assert len(ses_reads) == 1 and "JOIN users" in ses_reads[0]
+    assert user_reads == []

@@ -124,8 +124,8 @@ chown root:www-data "$cfg"
 chmod 640 "$cfg"
 echo "ok: $(stat -c '%A %U:%G' "$cfg") server/config.py"
 
-step "7/11 tables (sql/tables.sql)"
-mysql "$db" < sql/tables.sql
+step "7/11 tables: the pending migrations of sql/migrations"
+server/bin/flyton migrate
 echo "ok: $(mysql -Nse "SELECT GROUP_CONCAT(table_name ORDER BY table_name) FROM information_schema.tables WHERE table_schema='$db'")"
 
 step "8/11 the first admin user"

@@ -1,8 +1,12 @@
--- tables.sql: every table of a Flyton project.
+-- tables.sql: every table of a Flyton project as it is now: the picture to read.
 --
--- Load it with:   mysql flyton < sql/tables.sql     (install.sh does it)
--- Loading it again changes nothing: tables are created only when missing,
--- the starting rows of gen are inserted only when their key1 is missing.
+-- The database itself changes only through sql/migrations/ (server/bin/flyton
+-- migrate; install.sh runs it): 0001_base.sql made the tables below, each later
+-- file changes them. When you add a migration, change this picture the same way:
+-- a test builds one database from this file and one from the migrations, and
+-- fails when their tables, columns or indexes differ.
+-- Loading this file into a database changes nothing that is there: tables are
+-- created only when missing, the starting rows of gen only when their key1 is.
 --
 -- The table rules:
 --   id          int auto increment, starting at a recognisable number of digits
@@ -157,3 +161,26 @@ CREATE TABLE IF NOT EXISTS todo (
   data        JSON NULL,
   KEY todo_user (user_id, is_active)
 ) ENGINE=InnoDB AUTO_INCREMENT=30001 DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+
+-- migrations: which files of sql/migrations ran on this database (server/bin/flyton migrate).
+--   name      the file, 0002_todo_color.sql
+--   checksum  sha256 of the file as it ran: a file changed after it ran is refused
+--   is_active 1 applied; 0 failed part way (data: done = statements that ran, err)
+--   data      by (who ran it), ms, done/of, hashes of the statements
+-- DROP (every migration would run again!):   DROP TABLE migrations;
+-- example rows:
+-- | id  | name                 | checksum   | is_active | data                                        |
+-- | 700 | 0001_base.sql        | 3f1c9a..   | 1         | {"by": "ubuntu@dev", "ms": 41, "done": 12}  |
+-- | 701 | 0002_todo_color.sql  | 9b02de..   | 1         | {"by": "ubuntu@dev", "ms": 18, "done": 2}   |
+-- | 702 | 0003_bad.sql         | 51aa07..   | 0         | {"done": 1, "err": "1060 (42S21): Duplicate column name"} |
+CREATE TABLE IF NOT EXISTS migrations (
+  id          INT AUTO_INCREMENT PRIMARY KEY,
+  name        VARCHAR(255) NOT NULL,
+  checksum    CHAR(64) NOT NULL,
+  is_active   TINYINT(1) NOT NULL DEFAULT 1,
+  created_at  TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+  updated_at  TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
+  data        JSON,
+  UNIQUE KEY uq_migrations_name (name)
+) ENGINE=InnoDB AUTO_INCREMENT=700 DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;

@@ -1,0 +1,188 @@
+# test_migrate.py: versioned schema migrations (server/bin/flyton migrate), on
+# scratch databases of their own, and the promise that sql/tables.sql (the
+# picture) and sql/migrations (what runs) make the same schema.
+import os
+import re
+import shutil
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from conftest import top, sql, cfg_file
+
+tdb = sql.config.db["name"]
+tuser = sql.config.db["user"]
+
+
+def root_sql(q, db=""):
+    # a statement as the database's root (the mysql client), its rows as lists of text
+    r = subprocess.run(["mysql", "-N", "-B", "-e", q] + ([db] if db else []), capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    return [ln.split("\t") for ln in r.stdout.splitlines()]
+
+
+def schema(db):
+    # the tables, columns and indexes of a database, as comparable text
+    cols = root_sql(f"""SELECT table_name, column_name, column_type, is_nullable, IFNULL(column_default, 'NULL'),
+                        extra, IFNULL(collation_name, '') FROM information_schema.columns
+                        WHERE table_schema = '{db}' ORDER BY table_name, column_name""")
+    idx = root_sql(f"""SELECT table_name, index_name, non_unique, GROUP_CONCAT(column_name ORDER BY seq_in_index)
+                       FROM information_schema.statistics WHERE table_schema = '{db}'
+                       GROUP BY table_name, index_name, non_unique ORDER BY table_name, index_name""")
+    return cols, idx
+
+
+@pytest.fixture
+def scratch(tmp_path):
+    # an empty database of its own, a config.py that points at it, and a folder of migrations
+    db = f"{tdb}_mig"
+    root_sql(f"DROP DATABASE IF EXISTS `{db}`; CREATE DATABASE `{db}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci; "
+             f"GRANT ALL PRIVILEGES ON `{db}`.* TO '{tuser}'@'localhost'")
+    cfg = tmp_path / "cfg"
+    cfg.mkdir()
+    text = open(cfg_file).read()
+    (cfg / "config.py").write_text(re.sub(r'"name": "[^"]+"', f'"name": "{db}"', text))
+    mig = tmp_path / "mig"
+    mig.mkdir()
+    shutil.copy(f"{top}/sql/migrations/0001_base.sql", mig)
+
+    def migrate(*args):
+        env = dict(os.environ, FLYTON_CONFIG_DIR=str(cfg))
+        r = subprocess.run([f"{top}/server/bin/flyton", "migrate", "--dir", str(mig)] + list(args),
+                           capture_output=True, text=True, env=env, timeout=120)
+        return r.returncode, r.stdout + r.stderr
+
+    yield {"db": db, "mig": mig, "migrate": migrate}
+    root_sql(f"DROP DATABASE IF EXISTS `{db}`")
+
+
+def write(mig, name, text):
+    (mig / name).write_text(text)
+
+
+def test_tables_sql_is_the_picture_of_the_migrations():
+    # the test database was made by the migrations (tests/run); one made from tables.sql must match it
+    pic = f"{tdb}_pic"
+    root_sql(f"DROP DATABASE IF EXISTS `{pic}`; CREATE DATABASE `{pic}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+    try:
+        with open(f"{top}/sql/tables.sql") as f:
+            subprocess.run(["mysql", pic], stdin=f, check=True)
+        a, b = schema(tdb), schema(pic)
+        assert a[0] == b[0], "columns differ between sql/tables.sql and sql/migrations"
+        assert a[1] == b[1], "indexes differ between sql/tables.sql and sql/migrations"
+    finally:
+        root_sql(f"DROP DATABASE IF EXISTS `{pic}`")
+
+
+def test_fresh_database_runs_every_file_once_in_order(scratch):
+    write(scratch["mig"], "0002_todo_color.sql", "ALTER TABLE todo ADD COLUMN color VARCHAR(20) NOT NULL DEFAULT 'none';\n"
+                                                 "CREATE INDEX todo_color ON todo (color);\n")
+    write(scratch["mig"], "0003_gen_color.sql", "INSERT INTO gen (key1, val1, data) VALUES ('color_type', '0', '[\"red\", \"green\"]');\n")
+    rc, out = scratch["migrate"]("--status")
+    assert rc == 0 and re.search(r"0001_base.sql\s+pending", out) and re.search(r"0003_gen_color.sql\s+pending", out)
+    rc, out = scratch["migrate"]()
+    assert rc == 0, out
+    assert out.index("0001_base.sql") < out.index("0002_todo_color.sql") < out.index("0003_gen_color.sql")
+    assert "ok: 3 migration(s) applied" in out
+    db = scratch["db"]
+    assert root_sql("SELECT name, is_active FROM migrations ORDER BY id", db) == [
+        ["0001_base.sql", "1"], ["0002_todo_color.sql", "1"], ["0003_gen_color.sql", "1"]]
+    assert root_sql("SHOW INDEX FROM todo WHERE key_name = 'todo_color'", db)
+    rc, out = scratch["migrate"]()
+    assert rc == 0 and "ok: 0 migration(s) applied" in out
+    assert root_sql("SELECT COUNT(*) FROM gen WHERE key1 = 'color_type'", db) == [["1"]]
+    rc, out = scratch["migrate"]("--status")
+    assert rc == 0 and len(re.findall(r"\bapplied\b", out)) == 3 and "pending" not in out
+
+
+def test_an_existing_install_upgrades_without_losing_a_row(scratch):
+    # tables made by the old tables.sql (no migrations table), rows in them
+    db = scratch["db"]
+    with open(f"{top}/sql/migrations/0001_base.sql") as f:
+        subprocess.run(["mysql", db], stdin=f, check=True)
+    root_sql("INSERT INTO users (username, Roles) VALUES ('old_a', '[]'), ('old_b', '[]'); "
+             "INSERT INTO todo (user_id, name) SELECT id, CONCAT('t of ', username) FROM users", db)
+    before = root_sql("SELECT id, name FROM todo ORDER BY id", db)
+    write(scratch["mig"], "0002_todo_color.sql", "ALTER TABLE todo ADD COLUMN color VARCHAR(20) NOT NULL DEFAULT 'none';\n")
+    rc, out = scratch["migrate"]()
+    assert rc == 0, out
+    assert root_sql("SELECT id, name FROM todo ORDER BY id", db) == before
+    assert root_sql("SELECT DISTINCT color FROM todo", db) == [["none"]]
+    assert root_sql("SELECT COUNT(*) FROM users WHERE username LIKE 'old_%'", db) == [["2"]]
+
+
+def test_a_file_changed_after_it_ran_is_refused(scratch):
+    write(scratch["mig"], "0002_a.sql", "ALTER TABLE todo ADD COLUMN a INT NULL;\n")
+    assert scratch["migrate"]()[0] == 0
+    write(scratch["mig"], "0002_a.sql", "ALTER TABLE todo ADD COLUMN a BIGINT NULL;\n")
+    write(scratch["mig"], "0003_b.sql", "ALTER TABLE todo ADD COLUMN b INT NULL;\n")
+    rc, out = scratch["migrate"]()
+    assert rc == 1 and "0002_a.sql changed after it ran here" in out and "new migration" in out
+    assert root_sql("SHOW COLUMNS FROM todo LIKE 'b'", scratch["db"]) == []     # nothing after it ran
+    rc, out = scratch["migrate"]("--status")
+    assert re.search(r"0002_a.sql\s+CHANGED", out)
+
+
+def test_a_failing_statement_stops_the_run_and_the_next_run_goes_on_from_it(scratch):
+    db = scratch["db"]
+    write(scratch["mig"], "0002_three.sql", "ALTER TABLE todo ADD COLUMN c1 INT NULL;\n"
+                                            "ALTER TABLE todo ADD COLUMN c1 INT NULL;\n"
+                                            "ALTER TABLE todo ADD COLUMN c3 INT NULL;\n")
+    write(scratch["mig"], "0003_after.sql", "ALTER TABLE todo ADD COLUMN c4 INT NULL;\n")
+    rc, out = scratch["migrate"]()
+    assert rc == 1 and "0002_three.sql: statement 2 of 3 failed" in out and "Duplicate column" in out
+    assert "ALTER TABLE todo ADD COLUMN c1" in out
+    assert root_sql("SELECT is_active, JSON_VALUE(data, '$.done') FROM migrations WHERE name = '0002_three.sql'", db) == [["0", "1"]]
+    assert root_sql("SHOW COLUMNS FROM todo LIKE 'c4'", db) == []               # the run stopped there
+    rc, out = scratch["migrate"]("--status")
+    assert re.search(r"0002_three.sql\s+FAILED", out) and "statement 2 failed" in out
+    # fixed: statement 1 is the same, so it is not run again (it would fail: c1 exists)
+    write(scratch["mig"], "0002_three.sql", "ALTER TABLE todo ADD COLUMN c1 INT NULL;\n"
+                                            "ALTER TABLE todo ADD COLUMN c2 INT NULL;\n"
+                                            "ALTER TABLE todo ADD COLUMN c3 INT NULL;\n")
+    rc, out = scratch["migrate"]()
+    assert rc == 0 and "going on from statement 2" in out, out
+    assert [c[0] for c in root_sql("SHOW COLUMNS FROM todo WHERE field REGEXP '^c[0-9]$'", db)] == ["c1", "c2", "c3", "c4"]
+    assert root_sql("SELECT is_active FROM migrations WHERE name = '0002_three.sql'", db) == [["1"]]
+
+
+def test_dry_run_shows_the_sql_and_runs_nothing(scratch):
+    write(scratch["mig"], "0002_d.sql", "-- a comment; with a semicolon\nALTER TABLE todo ADD COLUMN d INT NULL;\n")
+    rc, out = scratch["migrate"]("--dry-run")
+    assert rc == 0 and "ALTER TABLE todo ADD COLUMN d INT NULL;" in out and "ok: 2 migration(s) would run" in out
+    assert "a comment" not in out
+    assert root_sql("SHOW TABLES LIKE 'todo'", scratch["db"]) == []
+    assert root_sql("SELECT COUNT(*) FROM migrations", scratch["db"]) == [["0"]]
+
+
+def test_bad_names_are_refused(scratch):
+    write(scratch["mig"], "2_x.sql", "SELECT 1;\n")
+    rc, out = scratch["migrate"]()
+    assert rc == 1 and "2_x.sql: a migration is named NNNN_what.sql" in out
+    os.remove(scratch["mig"] / "2_x.sql")
+    write(scratch["mig"], "0001_again.sql", "SELECT 1;\n")
+    rc, out = scratch["migrate"]()
+    assert rc == 1 and "two migrations have the number 0001" in out
+
+
+def test_two_migrates_at_once_run_each_file_once(scratch):
+    write(scratch["mig"], "0002_slow.sql", "DO SLEEP(1);\nINSERT INTO gen (key1, val1) VALUES ('t_once', '1');\n")
+    with ThreadPoolExecutor(2) as ex:
+        got = list(ex.map(lambda i: scratch["migrate"](), range(2)))
+    assert [g[0] for g in got] == [0, 0], got
+    assert root_sql("SELECT COUNT(*) FROM gen WHERE key1 = 't_once'", scratch["db"]) == [["1"]]
+
+
+def test_the_statement_splitter():
+    from tools.migrate import statements, Stop
+    t = """-- head; comment
+CREATE TABLE t (a TEXT DEFAULT 'x;y', b TEXT DEFAULT "it's") ;  # tail; comment
+/* block; comment */ INSERT INTO t VALUES ('a\\'b;', 'c''d;');
+UPDATE `we;ird` SET a = 1"""
+    assert statements(t) == [
+        """CREATE TABLE t (a TEXT DEFAULT 'x;y', b TEXT DEFAULT "it's")""",
+        """INSERT INTO t VALUES ('a\\'b;', 'c''d;')""",
+        """UPDATE `we;ird` SET a = 1"""]
+    with pytest.raises(Stop):
+        statements("SELECT 'open")

@@ -31,6 +31,7 @@ pypath="$root/server:$root/client/app:$root/server/apis"
 step() { printf '\n==> %s\n' "$*"; }
 die() { printf 'install.sh: %s\n' "$*" >&2; exit 1; }
 has_systemd() { [ -d /run/systemd/system ]; }
+sums() { cat /etc/apache2/sites-enabled/flyton.conf /etc/apache2/mods-enabled/*.load 2>/dev/null | md5sum || true; }
 
 [ "$(id -u)" = 0 ] || die "run me as root: sudo ./install.sh"
 command -v apt-get >/dev/null || die "this needs apt (Ubuntu or Debian)"
@@ -110,12 +111,12 @@ if [ ! -f "$cfg" ]; then
       -e "s|\"password\": \"change-me\"|\"password\": \"$pw\"|" -e "s|/run/mysqld/mysqld.sock|$sock|" \
       server/config.example.py > "$cfg"
   if [ "$prod" = 1 ]; then
-    sed -i -e 's|^runtime = "cgi"|runtime = "wsgi"|' -e 's|^sys_mode = "dev"|sys_mode = "prod"|' "$cfg"
+    sed -i --follow-symlinks -e 's|^runtime = "cgi"|runtime = "wsgi"|' -e 's|^sys_mode = "dev"|sys_mode = "prod"|' "$cfg"
   fi
   echo "written: $cfg"
 fi
 if [ "$prod" = 1 ] && ! grep -q '^runtime = "wsgi"' "$cfg"; then
-  grep -q '^runtime = ' "$cfg" && sed -i 's|^runtime = .*|runtime = "wsgi"|' "$cfg" || echo 'runtime = "wsgi"' >> "$cfg"
+  grep -q '^runtime = ' "$cfg" && sed -i --follow-symlinks 's|^runtime = .*|runtime = "wsgi"|' "$cfg" || echo 'runtime = "wsgi"' >> "$cfg"
   echo "runtime set to wsgi in $cfg"
 fi
 runtime=$(PYTHONPATH="$pypath" "$venv/bin/python" -c "import config; print(getattr(config, 'runtime', 'cgi'))")
@@ -172,7 +173,7 @@ step "11/11 Apache site (runtime $runtime)"
 mpm=$(a2query -M 2>/dev/null || echo event)
 cgimod=cgid
 [ "$mpm" = prefork ] && cgimod=cgi
-before=$(cat /etc/apache2/sites-enabled/flyton.conf /etc/apache2/mods-enabled/*.load 2>/dev/null | md5sum)
+before=$(sums)
 a2enmod -q "$cgimod" headers alias wsgi >/dev/null
 a2disconf -q serve-cgi-bin >/dev/null 2>&1 || true
 a2dissite -q 000-default >/dev/null 2>&1 || true
@@ -181,7 +182,7 @@ a2ensite -q flyton >/dev/null
 grep -qs '^ServerName' /etc/apache2/conf-available/servername.conf || echo "ServerName localhost" > /etc/apache2/conf-available/servername.conf
 a2enconf -q servername >/dev/null
 apache2ctl configtest 2>&1 | grep -v '^Syntax OK$' || true
-after=$(cat /etc/apache2/sites-enabled/flyton.conf /etc/apache2/mods-enabled/*.load 2>/dev/null | md5sum)
+after=$(sums)
 if ! pgrep -x apache2 >/dev/null; then
   if has_systemd; then systemctl enable apache2 >/dev/null 2>&1 || true; systemctl start apache2
   else service apache2 start || apache2ctl start; fi

@@ -1,7 +1,7 @@
 # health.py: is the site up, on this machine: the API ping answers with the
 # database, and a real page is built end to end (as the first active admin, with a
 # session made for the check and ended right after). Used by promote and rollback:
-#   server/bin/flyton health [URL]       (default http://localhost)
+#   server/bin/flyton health [URL]       (default http://127.0.0.1)
 import sys
 import json
 import urllib.error
@@ -11,7 +11,7 @@ from tools.sql import *
 from tools.db_ses import create_new_ses, end_ses
 
 
-def health(base="http://localhost"):
+def health(base="http://127.0.0.1"):
     # 0 when healthy; says what it checked, one line each
     st, t = get(base + "/cgi-bin/api?meth=api_ping", b"{}")
     try:
@@ -57,4 +57,4 @@ def get(url, body=None):
 
 
 if __name__ == "__main__":
-    sys.exit(health(sys.argv[1] if len(sys.argv) > 1 else "http://localhost"))
+    sys.exit(health(sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1"))

@@ -1,0 +1,230 @@
+# test_promote.py: dev -> prod for real. tests/prodhost makes a second machine (a
+# Debian root with sshd, Apache + mod_wsgi and MariaDB in its own network namespace,
+# 10.231.0.2); a dev clone made here changes code and schema, commits, and promotes
+# with server/bin/flyton. The tests run in order and share the prod machine.
+# They run once per tests/run (in its first pass: prod is always the mod_wsgi runtime).
+import os
+import re
+import json
+import time
+import shutil
+import threading
+import subprocess
+import urllib.error
+import urllib.request
+
+import pytest
+
+from conftest import top
+
+pytestmark = pytest.mark.skipif(os.environ.get("FLYTON_PROD_TESTS") != "1",
+                                reason="the prod host tests run once, in tests/run's first pass")
+prod = "http://10.231.0.2"
+ssh_config = "/opt/flyton/prodhost/ssh_config"
+env = dict(os.environ, FLYTON_SSH=f"ssh -F {ssh_config}")
+st = {}      # what the tests share: the dev clone, the admin password, releases
+
+
+def sh(cmd, cwd=None, check=True):
+    r = subprocess.run(cmd, shell=True, cwd=cwd, capture_output=True, text=True, env=env, timeout=600)
+    if check:
+        assert r.returncode == 0, f"{cmd}\n{r.stdout}\n{r.stderr}"
+    return r
+
+
+def on_prod(cmd):
+    return sh(f"ssh -F {ssh_config} flyprod {json.dumps(cmd)}").stdout
+
+
+def flyton(args):
+    # server/bin/flyton of the dev clone; (exit code, all it said)
+    r = sh(f"server/bin/flyton {args}", cwd=st["dev"], check=False)
+    return r.returncode, r.stdout + r.stderr
+
+
+def commit(files, msg):
+    for p, text in files.items():
+        full = os.path.join(st["dev"], p)
+        if text is None:
+            os.remove(full)
+            continue
+        with open(full, "w") as f:
+            f.write(text)
+    sh(f"git add -A && git -c user.name=dev -c user.email=dev@example.com commit -qm {json.dumps(msg)}", cwd=st["dev"])
+
+
+def http(path, body=None):
+    req = urllib.request.Request(prod + path, data=body, headers={"Content-Type": "application/json"} if body else {})
+    try:
+        r = urllib.request.urlopen(req, timeout=30)
+        return r.status, r.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode("utf-8", "replace")
+
+
+def api(meth, inp, ses=""):
+    s, t = http(f"/cgi-bin/api?meth={meth}", json.dumps({"info": {"ses": ses}, "input": inp}).encode())
+    return s, json.loads(t)["server"]
+
+
+def current():
+    return on_prod("readlink /srv/flyton/current").strip().split("/")[-1]
+
+
+def releases():
+    return sorted(on_prod("ls -1 /srv/flyton/releases").split())
+
+
+@pytest.fixture(scope="module", autouse=True)
+def machines(tmp_path_factory):
+    sh(f"{top}/tests/prodhost up")
+    d = str(tmp_path_factory.mktemp("dev") / "clone")
+    sh(f"git clone -q {top} {d}")
+    for f in ("bootstrap.min.css", "bootstrap.rtl.min.css", "bootstrap.bundle.min.js"):
+        shutil.copy(f"{top}/client/lib/{f}", f"{d}/client/lib/{f}")
+    st["dev"] = d
+    yield
+    sh(f"{top}/tests/prodhost down", check=False)
+
+
+def test_prod_init_installs_a_prod_site():
+    rc, out = flyton("prod-init flyprod")
+    assert rc == 0, out
+    m = re.search(r"created user admin, password: (\S+)", out)
+    assert m and "ok: the dashboard page, as admin" in out
+    st["pw"] = m.group(1)
+    cfg = on_prod("cat /srv/flyton/shared/config.py")
+    assert 'runtime = "wsgi"' in cfg and 'sys_mode = "prod"' in cfg
+    assert on_prod("readlink /srv/flyton/current/server/config.py").strip() == "/srv/flyton/shared/config.py"
+    assert on_prod("mysql -N -e 'SELECT username FROM flyton.users'").split() == ["admin"]   # no test users
+    s, a = api("api_ping", {})
+    assert s == 200 and a["allow"] == 1 and a["db"] == 1
+    s, a = api("api_login", {"u": "admin", "p": st["pw"]})
+    assert a["allow"] == 1
+    st["ses"] = a["ses"]
+    rc, out = flyton("prod-init flyprod")           # only once
+    assert rc == 1 and "has a Flyton already" in out
+
+
+def test_promote_refuses_uncommitted_changes_and_failing_tests():
+    before = releases()
+    with open(f"{st['dev']}/README.md", "a") as f:
+        f.write("\nnot committed\n")
+    rc, out = flyton("promote flyprod --skip-tests")
+    assert rc == 1 and "not committed" in out
+    sh("git checkout -q README.md", cwd=st["dev"])
+    commit({"tests/run": "#!/usr/bin/env bash\necho 'a test failed'\nexit 1\n"}, "tests that fail")
+    rc, out = flyton("promote flyprod")
+    assert rc == 1 and "a test failed" in out and "the tests failed: nothing was promoted" in out
+    sh("git reset -q --hard HEAD~1", cwd=st["dev"])
+    assert releases() == before
+
+
+def test_promote_ships_a_page_an_api_method_and_a_migration():
+    # rows written on prod before the promote, a file uploaded there, its config
+    on_prod("mysql flyton -e \"INSERT INTO todo (user_id, name) VALUES (1001, 'prod row 1'), (1001, 'prod row 2'), (1001, 'prod row 3')\"")
+    on_prod("echo uploaded-on-prod > /srv/flyton/shared/files/t_up.txt")
+    cfg = on_prod("md5sum /srv/flyton/shared/config.py")
+    rows = on_prod("mysql -N flyton -e 'SELECT id, name FROM todo ORDER BY id'")
+    commit({
+        "client/app/admin/t_prodpage.py": "from tools.db_users import *\n\n\ndef t_prodpage(data):\n"
+                                          "    return f\"<p id=t_prodpage>new page for {my_user()['username']}</p>\"\n",
+        "server/apis/api/api_t_prod.py": "from tools.kicapi import *\n\n\ndef api_t_prod(data):\n    api_ok({'prod': 1})\n",
+        "sql/migrations/0002_todo_color.sql": "ALTER TABLE todo ADD COLUMN color VARCHAR(20) NOT NULL DEFAULT 'none';\n"
+                                              "CREATE INDEX todo_color ON todo (color, is_active);\n",
+    }, "a page, an api method, a migration")
+    assert api("api_t_prod", {}, st["ses"])[0] == 404          # not there yet
+    rc, out = flyton("promote flyprod --skip-tests")
+    assert rc == 0, out
+    assert "copy: ok: 0002_todo_color.sql" in out and "ok: 0002_todo_color.sql" in out
+    s, t = http(f"/cgi-bin/p?app=start&r=309012&ses={st['ses']}&rpage=t_prodpage")
+    assert s == 200 and "<p id=t_prodpage>new page for admin</p>" in t
+    s, a = api("api_t_prod", {}, st["ses"])
+    assert s == 200 and a["prod"] == 1
+    assert on_prod("mysql -N flyton -e 'SELECT id, name FROM todo ORDER BY id'") == rows
+    assert on_prod("mysql -N flyton -e 'SELECT DISTINCT color FROM todo'").split() == ["none"]
+    assert "todo_color" in on_prod("mysql -N flyton -e 'SHOW INDEX FROM todo'")
+    assert on_prod("mysql -N flyton -e \"SELECT COUNT(*) FROM migrations WHERE name = '0002_todo_color.sql' AND is_active = 1\"").strip() == "1"
+    assert http("/pages/files/t_up.txt") == (200, "uploaded-on-prod\n")
+    assert on_prod("md5sum /srv/flyton/shared/config.py") == cfg
+    assert len(on_prod("ls /srv/flyton/backups").split()) >= 1
+    st["good"] = current()
+    # again, with nothing new: the migration does not run twice
+    rc, out = flyton("promote flyprod --skip-tests")
+    assert rc == 0 and "no pending migrations" in out
+    assert on_prod("mysql -N flyton -e \"SELECT COUNT(*) FROM migrations WHERE name = '0002_todo_color.sql'\"").strip() == "1"
+    st["good"] = current()
+
+
+def test_a_release_that_fails_its_health_check_is_switched_back():
+    good = current()
+    header = open(f"{st['dev']}/client/app/admin/header.py").read()
+    commit({"client/app/admin/header.py": "raise ImportError('broken on purpose')\n" + header}, "a header that breaks")
+    rc, out = flyton("promote flyprod --skip-tests")
+    assert rc == 1 and "failed its health check" in out and f"{good} serves again" in out
+    assert current() == good
+    s, t = http(f"/cgi-bin/p?app=start&r=309012&ses={st['ses']}&rpage=t_prodpage")
+    assert s == 200 and "new page for admin" in t
+    sh("git reset -q --hard HEAD~1", cwd=st["dev"])
+
+
+def test_a_failing_migration_changes_nothing():
+    good = current()
+    before = on_prod("mysql -N flyton -e 'SHOW COLUMNS FROM todo; SELECT name, is_active FROM migrations ORDER BY id'")
+    commit({"sql/migrations/0003_bad.sql": "ALTER TABLE todo ADD COLUMN t_x INT NULL;\nALTER TABLE todo ADD COLUMN t_x INT NULL;\n"},
+           "a migration that fails")
+    rc, out = flyton("promote flyprod --skip-tests")
+    assert rc == 1 and "statement 2 of 2 failed" in out and "nothing changed" in out
+    assert current() == good
+    assert on_prod("mysql -N flyton -e 'SHOW COLUMNS FROM todo; SELECT name, is_active FROM migrations ORDER BY id'") == before
+    assert on_prod("mysql -N -e \"SHOW DATABASES LIKE 'flyton_promote_check'\"").strip() == ""
+    sh("git reset -q --hard HEAD~1", cwd=st["dev"])
+
+
+def test_rollback_returns_the_previous_release_and_keeps_config_and_files():
+    cur = current()
+    cfg = on_prod("md5sum /srv/flyton/shared/config.py")
+    rs = releases()
+    prev = rs[rs.index(cur) - 1]
+    rc, out = flyton("rollback flyprod")
+    assert rc == 0 and f"release {prev} serves again" in out, out
+    assert current() == prev
+    assert http("/pages/files/t_up.txt") == (200, "uploaded-on-prod\n")
+    assert on_prod("md5sum /srv/flyton/shared/config.py") == cfg
+    rc, out = flyton("releases flyprod")
+    assert rc == 0 and re.search(rf"\*\s+{prev}", out) and "rolled back to" in out and "promoted" in out
+
+
+def test_load_during_a_promote_fails_no_request():
+    errs = []
+    done = [0]
+    stop = threading.Event()
+
+    def load():
+        end = time.time() + 120           # bounded in time and count
+        while not stop.is_set() and time.time() < end and done[0] < 20000:
+            s, t = http(f"/cgi-bin/p?app=start&r=309012&ses={st['ses']}&rpage=dashboard")
+            if s != 200 or "id=kicheader" not in t:
+                errs.append(s)
+            s2, a = api("api_ping", {})
+            if s2 != 200:
+                errs.append(s2)
+            done[0] += 2
+
+    commit({"client/app/admin/t_prodpage.py": "def t_prodpage(data):\n    return '<p id=t_prodpage>version two</p>'\n"},
+           "version two of the page")
+    ts = [threading.Thread(target=load) for i in range(4)]
+    for t in ts:
+        t.start()
+    try:
+        time.sleep(1)
+        rc, out = flyton("promote flyprod --skip-tests")
+        time.sleep(1)
+    finally:
+        stop.set()
+        for t in ts:
+            t.join(130)
+    assert rc == 0, out
+    assert errs == [] and done[0] > 100
+    s, t = http(f"/cgi-bin/p?app=start&r=309012&ses={st['ses']}&rpage=t_prodpage")
+    assert "version two" in t

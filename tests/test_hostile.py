@@ -1,9 +1,11 @@
 # test_hostile.py: no input can change the meaning of a query. Every value
 # position stores and finds hostile text exactly; every identifier position
 # refuses hostile names and runs nothing; no other table changes.
+import json
+
 import pytest
 
-from conftest import top
+from conftest import top, http, page, error_log
 from tools.sql import *
 
 values = [
@@ -101,3 +103,39 @@ def test_stacked_statements_are_refused_even_in_raw_sql():
         w = kic_sql(q)
         assert isinstance(w, dict) and w["status"] == 0
     assert snapshot() == before and kic_sql("SELECT v FROM t_canary") == [("alive",)]
+
+
+def test_hostile_bodies_get_a_clean_4xx_and_no_traceback(user):
+    # each once failed with HTTP 500 and a traceback (an outside audit)
+    deep = "[" * 100000 + "]" * 100000
+    bodies = [
+        '{"info": {}, "input": {"u": ' + deep + '}}',
+        '{"info": {}, "input": {"id": Infinity}}', '{"info": {}, "input": {"id": -Infinity}}',
+        '{"info": {}, "input": {"id": NaN}}', '{"info": {}, "input": {"id": 1e400}}',
+        '{"info": {}, "input": {"u": "a\\ud800b", "p": "x"}}', b'{"info": {}, "input": {"u": "\xff\xfe"}}',
+    ]
+    log0 = len(error_log())
+    for meth in ("api_login", "api_todo_edit"):
+        for b in bodies:
+            raw = b if isinstance(b, bytes) else b.replace('"info": {}', '"info": {"ses": "%s"}' % user["ses"]).encode()
+            st, h, t = http(f"/cgi-bin/api?meth={meth}", raw, "POST", {"Content-Type": "application/json"})
+            a = json.loads(t)
+            assert st == 400 and a["server"]["allow"] == 0 and a["server"]["err"].startswith("bad json"), (meth, raw[:60], st, t[:200])
+    for rpage in ("__init__", "_x", "__pycache__"):
+        st, h, t = page(user["ses"], rpage)
+        assert st == 404 and "There is no such page" in t
+    assert "Traceback" not in error_log()[log0:]
+
+
+def test_name_patterns_refuse_a_trailing_newline():
+    # "$" would match before a final newline; the patterns end with \Z
+    from tools import sql as sqlmod
+    from tools.kicweb import is_name
+    from tools.kic_refine import kic_refine
+    for n in ("users\n", "id\n"):
+        with pytest.raises(sqlmod.BadName):
+            sqlmod.qn(n)
+    with pytest.raises(sqlmod.BadName):
+        sqlmod.jpath("a.b\n")
+    assert is_name("dashboard\n") == 0 and is_name("dashboard") == 1
+    assert isinstance(kic_refine("Email", "a@b.com\n", {"strip": 0, "is": "email"}), dict)

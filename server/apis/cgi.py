@@ -44,9 +44,9 @@ def call(meth):
     if body is None:
         return 413, {"allow": 0, "err": "request too large"}
     try:
-        post = json.loads(body.decode("utf-8")) if body.strip() else {}
-    except ValueError:
-        return 400, {"allow": 0, "err": "bad json"}
+        post = read_json(body)
+    except (ValueError, RecursionError) as e:
+        return 400, {"allow": 0, "err": f"bad json: {str(e)[:80]}" if isinstance(e, BadJson) else "bad json"}
     if not isinstance(post, dict) or not isinstance(post.get("info", {}), dict):
         return 400, {"allow": 0, "err": "bad json: an object with info and input is expected"}
     post.setdefault("input", {})
@@ -63,6 +63,35 @@ def call(meth):
     if err:
         return (413 if "large" in err else 400), {"allow": 0, "err": err}
     return run(meth, data)
+
+
+class BadJson(ValueError):
+    pass
+
+
+def finite(s):
+    # a JSON number with a fraction or exponent; 1e400 would be infinity
+    f = float(s)
+    if f in (float("inf"), float("-inf")):
+        raise BadJson("a number too large")
+    return f
+
+
+def constant(s):
+    raise BadJson(f"{s} is not JSON")
+
+
+def read_json(body):
+    # the body as JSON: no NaN or Infinity, no number too large, no lone surrogate
+    # (the database could not store it); nesting too deep raises RecursionError
+    if not body.strip():
+        return {}
+    post = json.loads(body.decode("utf-8"), parse_float=finite, parse_constant=constant)
+    try:
+        json.dumps(post, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadJson("a string has a lone surrogate (\\ud800..\\udfff)")
+    return post
 
 
 def check(ses, uses, data):

@@ -16,7 +16,7 @@ name_re = re.compile(r"^[a-z0-9_]{1,60}\Z")
 here = os.path.dirname(os.path.abspath(__file__))
 root = os.path.dirname(os.path.dirname(os.path.dirname(here)))
 app_dir = os.path.join(root, "client", "app")
-reserved = {"header", "body", "footer", "main"}   # app parts, never pages
+reserved = {"header", "body", "footer", "main"}   # app parts, never pages (nor names that start with _)
 
 
 class NoPage(Exception):
@@ -128,7 +128,7 @@ def load(name):
 
 def run_page(folder, page, data):
     # client/app/<folder>/<page>.py, function <page>(data) -> html string
-    if not is_name(folder) or not is_name(page) or page in reserved:
+    if not is_name(folder) or not is_name(page) or page in reserved or page.startswith("_"):
         raise NoPage(page)
     path = os.path.join(app_dir, folder, page + ".py")
     if not os.path.isfile(path):

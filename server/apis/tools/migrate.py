@@ -21,16 +21,7 @@ from tools.sql import *
 here = os.path.dirname(os.path.abspath(__file__))
 folder = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(here))), "sql", "migrations")
 file_re = re.compile(r"^\d{4}_[a-z0-9_]+\.sql\Z")
-table = """CREATE TABLE IF NOT EXISTS migrations (
-  id          INT AUTO_INCREMENT PRIMARY KEY,
-  name        VARCHAR(255) NOT NULL,
-  checksum    CHAR(64) NOT NULL,
-  is_active   TINYINT(1) NOT NULL DEFAULT 1,
-  created_at  TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
-  updated_at  TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
-  data        JSON,
-  UNIQUE KEY uq_migrations_name (name)
-) ENGINE=InnoDB AUTO_INCREMENT=700 DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci"""
+picture = os.path.join(os.path.dirname(folder), "tables.sql")   # holds the migrations table too
 
 
 class Stop(Exception):
@@ -67,7 +58,17 @@ def lock():
     w = sql("SELECT GET_LOCK(CONCAT(DATABASE(), '.flyton_migrate'), 60)")[0]
     if not w or w[0][0] != 1:
         raise Stop("another migrate is running on this database (waited 60 s)")
-    sql(table)
+    sql(table_sql())
+
+
+def table_sql():
+    # the migrations table as sql/tables.sql makes it: it must be there before 0001 runs
+    with open(picture, encoding="utf-8") as f:
+        t = f.read()
+    for s in statements(t):
+        if re.match(r"CREATE TABLE IF NOT EXISTS migrations\b", s):
+            return s
+    raise Stop(f"{picture} has no CREATE TABLE IF NOT EXISTS migrations")
 
 
 def unlock():

@@ -22,8 +22,8 @@ DbError = cdb.MySQLInterfaceError
 # local.pid the process that opened it, local.used when it was last used
 local = _thread._local()
 
-name_re = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
-key_re = re.compile(r"^[A-Za-z0-9_]{1,64}(\.[A-Za-z0-9_]{1,64}){0,4}$")
+name_re = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}\Z")
+key_re = re.compile(r"^[A-Za-z0-9_]{1,64}(\.[A-Za-z0-9_]{1,64}){0,4}\Z")
 read_re = re.compile(rb"^\s*(SELECT|SHOW|DESC|EXPLAIN)\b", re.I)
 ops = {"=", "!=", "<>", "<", ">", "<=", ">=", "like", "not like", "in", "not in"}
 funcs = {"count", "sum", "min", "max", "avg"}

@@ -228,3 +228,18 @@ def test_load_during_a_promote_fails_no_request():
     assert errs == [] and done[0] > 100
     s, t = http(f"/cgi-bin/p?app=start&r=309012&ses={st['ses']}&rpage=t_prodpage")
     assert "version two" in t
+
+
+def test_prod_keeps_the_newest_releases_and_backups():
+    assert len(releases()) >= 3
+    env["FLYTON_KEEP"] = "2"
+    try:
+        rc, out = flyton("promote flyprod --skip-tests")
+    finally:
+        env.pop("FLYTON_KEEP")
+    assert rc == 0 and "removed the old release" in out, out
+    rs = releases()
+    assert len(rs) == 2 and current() == rs[-1]
+    assert len(on_prod("ls /srv/flyton/backups").split()) == 2
+    rc, out = flyton("releases flyprod")
+    assert rc == 0 and all(r in out for r in rs)

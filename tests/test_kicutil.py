@@ -67,15 +67,21 @@ def test_kicinput_escapes_the_value():
 
 
 def test_kic_date_formats():
-    d = datetime.datetime(2026, 11, 2, 15, 4)
-    assert kic_date(d, "-") == "2026-11-02"
-    assert kic_date(d, "y0") == "2026-11-02 00:00:00"
-    assert kic_date(d, 8) == "02/11/2026" and kic_date(d, "disp") == "02/11/2026"
-    assert kic_date(d, 6) == "021126"
-    assert kic_date(d, 3) == 20261102 and kic_date(d, "int") == 20261102
-    assert kic_date("2026-11-02 10:00:00", "disp") == "02/11/2026"
-    assert kic_date(datetime.date(2026, 1, 5), "-") == "2026-01-05"
-    assert kic_date("", "-") == datetime.date.today().strftime("%Y-%m-%d")
+    # the original Flyton's formats, as the contract lists them
+    d = datetime.date(2024, 3, 9)
+    assert kic_date(d, "-") == "2024-03-09"
+    assert kic_date(d, "y0") == "2024"
+    assert kic_date(d, 8) == "09-03-2024" and kic_date(d, "disp") == "09-03-2024" and kic_date(d, "8") == "09-03-2024"
+    assert kic_date(d, 6) == "03/09/2024"
+    assert kic_date(d, 3) == 20240309 and kic_date(d, "int") == 20240309
+    assert kic_date(datetime.datetime(2024, 3, 9, 14, 5), "%H:%M") == "14:05"
+    assert kic_date("2024-03-09 14:05:00", "%d.%m.%Y %H:%M") == "09.03.2024 14:05"
+    assert kic_date("2024-03-09T14:05:00", "%H:%M") == "14:05"
+    assert kic_date("09-03-2024", "-") == "2024-03-09" and kic_date("20240309", "disp") == "09-03-2024"
+    now = datetime.datetime.now()
+    assert kic_date("", "-") == now.strftime("%Y-%m-%d") and kic_date("now", "y0") == now.strftime("%Y")
+    assert kic_date("now", "%H") in (now.strftime("%H"), (now + datetime.timedelta(hours=1)).strftime("%H"))
+    assert kic_date(datetime.date(2026, 1, 5)) == "2026-01-05"
     assert kic_date("not a date", "-") == ""
 
 

@@ -118,35 +118,38 @@ def kicinput(id, label, placeh, more={}):
 
 
 def kic_date(h="", format="-"):
-    # a date (date, datetime, "YYYY-MM-DD..." text, "" = today) in a format:
-    # "-" 2026-11-22 | "y0" 2026-11-22 00:00:00 | 8 or "disp" 22/11/2026 | 6 221126 | 3 or "int" 20261122
-    d = to_date(h)
+    # a date or time (date, datetime, text "2024-03-09 14:05:00" and the like; "" or "now" = now)
+    # in a format: "-" 2024-03-09 | "y0" 2024 | 8 or "disp" 09-03-2024 | 6 03/09/2024 |
+    # 3 or "int" 20240309 (an int) | any other text is a strftime pattern: "%H:%M" 14:05
+    d = to_dt(h)
     if d is None:
         return ""
-    if format == "-":
-        return d.strftime("%Y-%m-%d")
-    if format == "y0":
-        return d.strftime("%Y-%m-%d 00:00:00")
-    if format in (8, "8", "disp"):
-        return d.strftime("%d/%m/%Y")
-    if format in (6, "6"):
-        return d.strftime("%d%m%y")
-    if format in (3, "3", "int"):
+    f = formats.get(str(format), format if isinstance(format, str) else "%Y-%m-%d")
+    if f == "int":
         return int(d.strftime("%Y%m%d"))
-    return d.strftime("%Y-%m-%d")
+    try:
+        return d.strftime(f)
+    except ValueError:
+        return ""
 
 
-def to_date(h):
-    if h in ("", None):
-        return datetime.date.today()
+formats = {"-": "%Y-%m-%d", "y0": "%Y", "8": "%d-%m-%Y", "disp": "%d-%m-%Y", "6": "%m/%d/%Y", "3": "int", "int": "int"}
+parse = [("%Y-%m-%d %H:%M:%S", 19), ("%Y-%m-%dT%H:%M:%S", 19), ("%Y-%m-%d %H:%M", 16), ("%Y-%m-%d", 10),
+         ("%Y%m%d", 8), ("%d/%m/%Y", 10), ("%d-%m-%Y", 10)]
+
+
+def to_dt(h):
+    # a datetime from what kic_date is given; None when it is not a date
+    if h in ("", None, "now"):
+        return datetime.datetime.now()
     if isinstance(h, datetime.datetime):
-        return h.date()
-    if isinstance(h, datetime.date):
         return h
+    if isinstance(h, datetime.date):
+        return datetime.datetime(h.year, h.month, h.day)
     s = str(h).strip()
-    for f in ("%Y-%m-%d", "%Y%m%d", "%d/%m/%Y"):
+    for f, n in parse:
         try:
-            return datetime.datetime.strptime(s[:10] if f != "%Y%m%d" else s[:8], f).date()
+            return datetime.datetime.strptime(s[:n], f)
         except ValueError:
             continue
     return None

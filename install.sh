@@ -31,7 +31,7 @@ pypath="$root/server:$root/client/app:$root/server/apis"
 step() { printf '\n==> %s\n' "$*"; }
 die() { printf 'install.sh: %s\n' "$*" >&2; exit 1; }
 has_systemd() { [ -d /run/systemd/system ]; }
-sums() { cat /etc/apache2/sites-enabled/flyton.conf /etc/apache2/mods-enabled/*.load 2>/dev/null | md5sum || true; }
+sums() { cat /etc/apache2/sites-enabled/flyton.conf /etc/apache2/mods-enabled/*.load /etc/apache2/conf-enabled/*.conf 2>/dev/null | md5sum || true; }
 
 [ "$(id -u)" = 0 ] || die "run me as root: sudo ./install.sh"
 command -v apt-get >/dev/null || die "this needs apt (Ubuntu or Debian)"
@@ -176,6 +176,17 @@ cgimod=cgid
 before=$(sums)
 a2enmod -q "$cgimod" headers alias wsgi >/dev/null
 a2disconf -q serve-cgi-bin >/dev/null 2>&1 || true
+# mod_status lists the URLs being served, and a Flyton URL carries the session token: off.
+# The server tells no version, and error pages no signature.
+a2dismod -q -f status >/dev/null 2>&1 || true
+# (named to load after Debian's security.conf, which says the opposite)
+cat > /etc/apache2/conf-available/zz-flyton-security.conf <<CONF
+# written by Flyton's install.sh
+ServerTokens Prod
+ServerSignature Off
+TraceEnable Off
+CONF
+a2enconf -q zz-flyton-security >/dev/null
 a2dissite -q 000-default >/dev/null 2>&1 || true
 server/bin/flyton vhost flyton "*:80 *:8080" "$runtime" > /etc/apache2/sites-available/flyton.conf
 a2ensite -q flyton >/dev/null

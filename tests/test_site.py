@@ -3,7 +3,7 @@
 import re
 import json
 
-from conftest import http, api, page, new_user, login, clear_fails, error_log, sql, top, cfg_file, config_lines, logs
+from conftest import http, api, page, new_user, login, clear_fails, error_log, sql, top, cfg_file, config_lines, logs, site, opener
 
 
 def test_root_goes_to_login_page():
@@ -287,3 +287,25 @@ def test_a_too_large_body_gets_a_json_answer(user):
 def test_only_admins_see_the_users_menu(user, admin):
     assert "id=menu_users" in page(admin["ses"])[2]
     assert "id=menu_users" not in page(user["ses"])[2]
+
+
+def test_no_endpoint_shows_urls_or_the_server_version(user):
+    # a Flyton URL carries the session token: nothing on the box may list URLs (mod_status)
+    page(user["ses"], "dashboard")
+    for base in ("http://127.0.0.1", site):
+        for p in ("/server-status", "/server-status?auto", "/server-info"):
+            st, h, t = http_at(base, p)
+            assert st == 404 and user["ses"] not in t and "ses=" not in t, (base, p, st)
+        st, h, t = http_at(base, "/nosuch")
+        assert h["Server"] == "Apache" and "Apache/" not in t
+
+
+def http_at(base, path):
+    # like http(), at another site of this box
+    import urllib.error
+    import urllib.request
+    try:
+        r = opener.open(urllib.request.Request(base + path), timeout=30)
+        return r.status, r.headers, r.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read().decode("utf-8", "replace")

@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from conftest import api, page, new_user, login, clear_fails, top
+from conftest import api, page, new_user, login, clear_fails, top, cfg_file
 from tools.sql import *
 from tools.kictotp import kictotp, hotp, check_totp, new_secret, otp_uri
 
@@ -315,3 +315,30 @@ def test_archive_moves_old_logs_and_ended_sessions_exactly_once():
 def test_cron_entry_is_installed():
     t = open("/etc/cron.d/flyton").read()
     assert f"{top}/server/apis/tools/cron/archive.py" in t and "/opt/flyton/venv/bin/python" in t
+
+
+def test_a_password_reset_from_the_shell():
+    import os
+    import subprocess
+    clear_fails()
+    u, p, uid = new_user()
+    ses = login(u, p)
+    env = dict(os.environ, FLYTON_CONFIG_DIR=os.path.dirname(cfg_file))
+
+    def passwd(name, text):
+        r = subprocess.run([f"{top}/server/bin/flyton", "passwd", name], input=text, capture_output=True, text=True, env=env)
+        return r.returncode, r.stdout + r.stderr
+
+    rc, out = passwd(u, "short\nshort\n")
+    assert rc == 1 and "nothing changed" in out
+    rc, out = passwd(u, "a-new-password\nanother-one\n")
+    assert rc == 1 and "differ" in out
+    rc, out = passwd("t_nobody_here", "a-new-password\na-new-password\n")
+    assert rc == 1 and "no active user" in out
+    assert api("api_login", {"u": u, "p": p})[1]["server"]["allow"] == 1     # nothing changed so far
+    rc, out = passwd(u, "a-new-password\na-new-password\n")
+    assert rc == 0 and f"ok: {u} has a new password; 2 live session(s)" in out
+    assert page(ses)[0] == 302                                              # logged out
+    clear_fails()
+    assert api("api_login", {"u": u, "p": p})[1]["server"]["allow"] == 0
+    assert api("api_login", {"u": u, "p": "a-new-password"})[1]["server"]["allow"] == 1

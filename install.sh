@@ -154,6 +154,18 @@ chmod 640 "$cfg"
 chmod 755 server/cgi-bin/p server/cgi-bin/api server/bin/flyton
 mkdir -p /var/www/flyton-empty /var/cache/flyton/pycache
 chown -R www-data:www-data /var/cache/flyton
+# the error log of pages and API methods (both runtimes write it), rotated weekly
+install -d -o www-data -g adm -m 2750 /var/log/flyton
+cat > /etc/logrotate.d/flyton <<ROT
+/var/log/flyton/*.log {
+    weekly
+    rotate 8
+    compress
+    missingok
+    notifempty
+    create 0640 www-data adm
+}
+ROT
 runuser -u www-data -- test -r server/cgi-bin/p4web.py || die "www-data still cannot read $root/server"
 runuser -u www-data -- test -r "$cfg" || die "www-data cannot read server/config.py"
 

@@ -20,3 +20,4 @@ no_ses_meths = ["api_login", "api_ping", "api_register"]   # API methods that ne
 max_body = 10 * 1024 * 1024  # largest API request body, bytes
 max_file = 5 * 1024 * 1024   # largest file sent with a file_ key, bytes
 db_wait = 10                # seconds a request waits for a database that is restarting
+log_file = "/var/log/flyton/error.log"   # tracebacks of pages and API methods, each line with its reference

@@ -77,7 +77,7 @@ def login(u, p):
 def error_log():
     # mod_cgid writes what scripts print to stderr into the main error log
     t = ""
-    for f in ("/var/log/apache2/error.log", logs + "_error.log"):
+    for f in ("/var/log/apache2/error.log", logs + "_error.log", config.log_file):
         if os.path.exists(f):
             t += open(f, encoding="utf-8", errors="replace").read()
     return t

@@ -309,3 +309,55 @@ def http_at(base, path):
         return r.status, r.headers, r.read().decode("utf-8", "replace")
     except urllib.error.HTTPError as e:
         return e.code, e.headers, e.read().decode("utf-8", "replace")
+
+
+def test_one_grep_by_the_reference_shows_the_whole_traceback(user, temp_file):
+    temp_file("client/app/admin/t_deep.py", '''
+def t_deep(data):
+    return inner(3)
+
+
+def inner(n):
+    if n == 0:
+        raise KeyError("deep secret 5151")
+    return inner(n - 1)
+''')
+    st, h, t = page(user["ses"], "t_deep")
+    r = re.search(r"Reference: ([0-9a-f]{8})", t).group(1)
+    lines = [ln for ln in open(sql.config.log_file, encoding="utf-8").read().splitlines() if f"ref {r} " in ln]
+    text = "\n".join(lines)
+    assert "Traceback (most recent call last)" in text and "KeyError: 'deep secret 5151'" in text
+    assert text.count("in inner") >= 4 and "t_deep" in text
+
+
+def test_dev_mode_errors_a_developer_can_find(user, temp_file):
+    temp_file("server/apis/api/api_t_boom2.py", "def api_t_boom2(data):\n    raise ValueError('api secret 6262')\n")
+    temp_file("client/app/admin/t_misnamed.py", "def something_else(data):\n    return 'x'\n")
+    temp_file("server/apis/api/api_t_misnamed.py", "def api_other(data):\n    return {}\n")
+    # prod: a reference only, a 404 for the misnamed files; the reason is in the log
+    st, a = api("api_t_boom2", {}, user["ses"])
+    assert st == 500 and "trace" not in a["server"] and "api secret" not in json.dumps(a)
+    assert page(user["ses"], "t_misnamed")[0] == 404
+    st, a = api("api_t_misnamed", {}, user["ses"])
+    assert st == 404 and a["server"]["err"] == "wrong method"
+    assert "client/app/admin/t_misnamed.py has no function t_misnamed(data)" in error_log()
+    with config_lines('sys_mode = "dev"'):
+        st, a = api("api_t_boom2", {}, user["ses"])
+        assert st == 500 and "ValueError: api secret 6262" in a["server"]["trace"]
+        st, h, t = page(user["ses"], "t_misnamed")
+        assert st == 500 and "client/app/admin/t_misnamed.py has no function t_misnamed(data)" in t
+        st, a = api("api_t_misnamed", {}, user["ses"])
+        assert st == 404 and a["server"]["err"] == "server/apis/api/api_t_misnamed.py has no function api_t_misnamed(data)"
+
+
+def test_the_error_page_leads_back_with_the_session(user, temp_file):
+    temp_file("client/app/admin/t_fail.py", "def t_fail(data):\n    raise ValueError('x')\n")
+    st, h, t = page(user["ses"], "t_fail")
+    assert st == 500
+    m = re.search(r'id=kicback href="([^"]+)"', t)
+    assert m and f"ses={user['ses']}" in m.group(1) and "rpage=dashboard" in m.group(1)
+    import html as h2
+    st, h, t = http(h2.unescape(m.group(1)))
+    assert st == 200 and "id=kicheader" in t
+    st, h, t = page("no-such-session-0123456789abcdef", "t_fail")
+    assert st == 302

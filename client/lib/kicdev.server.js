@@ -14,6 +14,10 @@ async function call_server(meth, inp) {
   } catch (e) {
     res = {server: {allow: 0, err: "network error: " + e.message}};
   }
+  if (res.server.trace) {
+    // sys_mode "dev": the server's traceback, for the developer
+    console.error("call_server(" + meth + "): " + res.server.err + "\n" + res.server.trace);
+  }
   if (res.server.sact == "out") {
     sessionStorage.removeItem("ses");
     alert(res.server.err || "Your session has ended. Please log in again.");

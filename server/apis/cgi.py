@@ -31,8 +31,11 @@ def cgi():
     except Exception:
         import traceback   # here, not on top: only a failing request pays for it
         r = ref()
-        log(f"api error in {meth[:60]!r} ref {r}\n{traceback.format_exc()}")
+        t = traceback.format_exc()
+        log(f"api error in {meth[:60]!r}\n{t}", r)
         status, ans = 500, {"allow": 0, "err": f"server error, reference {r}", "ref": r}
+        if is_dev():
+            ans["trace"] = t      # call_server prints it in the browser's console
     reply(status, meth, ans, more)
 
 
@@ -130,7 +133,9 @@ def run(meth, data):
     # without "allow" it means allow: 1); what it prints is dropped
     f = getattr(load(f"api.{meth}"), meth, None)
     if not callable(f):
-        return 404, {"allow": 0, "err": "wrong method"}
+        msg = f"server/apis/api/{meth}.py has no function {meth}(data)"
+        log(msg)
+        return 404, {"allow": 0, "err": msg if is_dev() else "wrong method"}
     v, out = printed(f, data)
     if out.strip():
         log(f"{meth} printed {len(out)} characters (dropped, the answer is JSON)")

@@ -11,6 +11,7 @@ from tools.kicreq import *
 from tools.kicweb import *
 from tools.db_ses import ses_load, ses_touch
 from tools.kiclang import kiclang, lang_dir
+from tools.kicutil import kicnav
 
 login_url = "/pages/login/"
 
@@ -26,8 +27,8 @@ def p4web():
         import traceback   # here, not on top: only a failing request pays for it
         r = ref()
         t = traceback.format_exc()
-        log(f"page error ref {r}\n{t}")
-        more = f"<pre>{html.escape(t)}</pre>" if getattr(config, "sys_mode", "prod") == "dev" else ""
+        log(f"page error, rpage {kicweb().get('rpage', '')[:60]!r}\n{t}", r)
+        more = f"<pre>{html.escape(t)}</pre>" if is_dev() else ""
         send(500, "text/html; charset=utf-8", error_html("Something went wrong", f"Reference: {r}", more))
 
 
@@ -109,6 +110,12 @@ def head_html():
 
 
 def error_html(title, text, more=""):
+    # the way back keeps the session when there is one: to the dashboard, not the login
+    ses = kicreq()["ses"]
+    back = f"""<a href="{login_url}">Back to the start</a>"""
+    if ses:
+        url = html.escape(kicnav("dashboard", ses, {}, kicweb().get("app") or "start"))
+        back = f"""<a id=kicback href="{url}">Back to the dashboard</a>"""
     return f"""<!doctype html>
 <html lang=en>
 <head>
@@ -121,7 +128,7 @@ def error_html(title, text, more=""):
   <div class="container py-5" id=kicerror>
     <h1 class=h3>{html.escape(title)}</h1>
     <p>{html.escape(text)}</p>
-    <p><a href="{login_url}">Back to the start</a></p>
+    <p>{back}</p>
     {more}
   </div>
 </body>

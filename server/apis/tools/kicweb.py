@@ -89,8 +89,23 @@ def ref():
     return secrets.token_hex(4)
 
 
-def log(msg):
-    print(f"flyton: {msg}", file=sys.stderr, flush=True)
+def log(msg, r=""):
+    # a line (or a traceback) for the log; with a reference r on every line, so that
+    # "grep <ref> /var/log/flyton/error.log" shows the whole traceback
+    import time
+    import config
+    head = time.strftime("%Y-%m-%d %H:%M:%S") + (f" ref {r}" if r else "")
+    t = "".join(f"{head} {ln}\n" for ln in str(msg).splitlines() or [""])
+    try:
+        with open(getattr(config, "log_file", "/var/log/flyton/error.log"), "a", encoding="utf-8") as f:
+            f.write(t)     # one write: lines of two requests never mix
+    except OSError:
+        print(f"flyton: {t}", file=sys.stderr, end="", flush=True)
+
+
+def is_dev():
+    import config
+    return 1 if getattr(config, "sys_mode", "prod") == "dev" else 0
 
 
 def send(status, ctype, body, more=None):
@@ -135,6 +150,11 @@ def run_page(folder, page, data):
         raise NoPage(page)
     f = getattr(load(f"{folder}.{page}"), page, None)
     if not callable(f):
+        # a programming error, not a missing page: said plainly on a dev box, logged on prod
+        msg = f"client/app/{folder}/{page}.py has no function {page}(data): a page file's first function has the file's name"
+        if is_dev():
+            raise RuntimeError(msg)
+        log(msg)
         raise NoPage(page)
     h = f(data)
     return "" if h is None else str(h)

@@ -4,7 +4,6 @@
 # The import path (the test config first) is set by tests/run.
 import os
 import json
-import time
 import secrets
 import subprocess
 import contextlib

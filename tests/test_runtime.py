@@ -4,7 +4,6 @@
 # the server going away; code arrives with a reload. Run against both runtimes.
 import os
 import re
-import json
 import time
 import threading
 import subprocess
@@ -12,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from conftest import api, page, new_user, login, clear_fails, runtime, reload_site, sql, top, site, http
+from conftest import api, page, new_user, login, clear_fails, runtime, reload_site, sql, top
 
 rounds = 12      # per user; bounded: 8 users x 12 rounds x 3 requests
 

@@ -1,6 +1,5 @@
 # db_ses.py: the sessions. One row of ses per browser tab; its id is the token.
 import re
-import json
 
 from tools.sql import *
 from tools.kicreq import kicreq

@@ -186,3 +186,14 @@ UPDATE `we;ird` SET a = 1"""
         """UPDATE `we;ird` SET a = 1"""]
     with pytest.raises(Stop):
         statements("SELECT 'open")
+
+
+def test_a_database_that_refuses_gets_one_line_not_a_traceback(tmp_path):
+    cfg = tmp_path / "cfg"
+    cfg.mkdir()
+    (cfg / "config.py").write_text(re.sub(r'"password": "[^"]+"', '"password": "wrong"', open(cfg_file).read()))
+    env = dict(os.environ, FLYTON_CONFIG_DIR=str(cfg))
+    for args, text in ((["migrate"], None), (["migrate", "--status"], None), (["passwd", "admin"], "abcdefghij\nabcdefghij\n")):
+        r = subprocess.run([f"{top}/server/bin/flyton"] + args, input=text, capture_output=True, text=True, env=env, timeout=60)
+        assert r.returncode == 1 and "Traceback" not in r.stderr, (args, r.stderr)
+        assert "the database: 1045" in r.stderr and len(r.stderr.strip().splitlines()) == 1, (args, r.stderr)

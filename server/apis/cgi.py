@@ -2,6 +2,7 @@
 # {"info": {"os", "ses", "uses"}, "input": {...}} runs api/api_x.py: api_x(data)
 # and answers exactly one JSON object {"server": {...}}, whatever the method does.
 import os
+import re
 import json
 import base64
 import binascii
@@ -68,6 +69,9 @@ def call(meth):
     return run(meth, data)
 
 
+surrogate_re = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
 class BadJson(ValueError):
     pass
 
@@ -90,10 +94,12 @@ def read_json(body):
     if not body.strip():
         return {}
     post = json.loads(body.decode("utf-8"), parse_float=finite, parse_constant=constant)
-    try:
-        json.dumps(post, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
-        raise BadJson("a string has a lone surrogate (\\ud800..\\udfff)")
+    # a surrogate can only come from a \\uD800..\\uDFFF escape: look closer only then
+    if surrogate_re.search(body):
+        try:
+            json.dumps(post, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise BadJson("a string has a lone surrogate (\\ud800..\\udfff)")
     return post
 
 

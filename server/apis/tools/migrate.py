@@ -44,6 +44,9 @@ def migrate():
     except Stop as e:
         print(f"flyton migrate: {e}", file=sys.stderr)
         return 1
+    except DbError as e:
+        print(f"flyton migrate: the database: {errtext(e)}", file=sys.stderr)
+        return 1
     finally:
         unlock()
     if o.dry_run:
@@ -132,8 +135,11 @@ def apply(d, dry):
 
 
 def read(d, f):
-    with open(os.path.join(d, f), encoding="utf-8") as fh:
-        return fh.read()
+    try:
+        with open(os.path.join(d, f), encoding="utf-8") as fh:
+            return fh.read()
+    except (OSError, UnicodeDecodeError) as e:
+        raise Stop(f"{f}: cannot be read as UTF-8 text: {e}")
 
 
 def run_file(d, f, w, dry):

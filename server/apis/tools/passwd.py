@@ -9,6 +9,11 @@ from tools.db_users import db_users, set_pw
 
 
 def passwd(username):
+    try:
+        sql("SELECT 1")
+    except DbError as e:
+        print(f"flyton passwd: the database: {errtext(e)}", file=sys.stderr)
+        return 1
     u = db_users(username)
     if not u:
         print(f"flyton passwd: no active user {username!r}", file=sys.stderr)

@@ -101,6 +101,8 @@ INSERT IGNORE INTO gen (key1, val1, data) VALUES
   ('ses_life_hours', '12', NULL),
   ('login_fail_max', '5', NULL),
   ('login_fail_min', '15', NULL),
+  ('login_slow_max_s', '60', NULL),
+  ('login_known_days', '30', NULL),
   ('arc_ses_days', '7', NULL),
   ('arc_logs_days', '90', NULL);
 
@@ -161,6 +163,34 @@ CREATE TABLE IF NOT EXISTS todo (
   data        JSON NULL,
   KEY todo_user (user_id, is_active)
 ) ENGINE=InnoDB AUTO_INCREMENT=30001 DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+
+-- throttle: failed logins and password checks, counted so that guessing stays slow
+-- (server/apis/tools/throttle.py; the rules are in docs/deploy.md, "Security model").
+--   name   what is counted: "pair <username> <address>", "user <username>",
+--          "addr <address>", "known <username> <address>" (a good login from there)
+--   n      failures (and checks under way) since `since`; the window is gen login_fail_min
+--   since  when this window began
+-- The archive engine moves rows unused for gen login_known_days days to throttle_arc.
+-- DROP (forgets every failure):   DROP TABLE throttle;  DROP TABLE throttle_arc;
+-- example rows:
+-- | id    | name                     | n | since               |
+-- | 50001 | pair dana 10.0.0.9       | 5 | 2026-11-22 10:01:07 |
+-- | 50002 | user dana                | 7 | 2026-11-22 10:01:07 |
+-- | 50003 | known dana 10.0.0.5      | 0 | 2026-11-20 08:30:00 |
+CREATE TABLE IF NOT EXISTS throttle (
+  id          INT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  name        VARCHAR(255) NOT NULL,
+  n           INT NOT NULL DEFAULT 0,
+  since       TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+  is_active   TINYINT(1) NOT NULL DEFAULT 1,
+  created_at  TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+  updated_at  TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
+  data        JSON NULL,
+  UNIQUE KEY throttle_name (name),
+  KEY throttle_upd (updated_at)
+) ENGINE=InnoDB AUTO_INCREMENT=50001 DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+CREATE TABLE IF NOT EXISTS throttle_arc LIKE throttle;
 
 
 -- migrations: which files of sql/migrations ran on this database (server/bin/flyton migrate).

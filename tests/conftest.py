@@ -51,6 +51,22 @@ def api(meth, inp=None, ses="", uses="", raw=None):
     return st, json.loads(t)
 
 
+def api_from(addr, meth, inp=None, ses=""):
+    # (status, answer dict) of a call sent from another loopback address (127.0.0.x):
+    # the site sees another client address, as from another machine
+    import http.client
+    from urllib.parse import urlsplit
+    s = urlsplit(site)
+    c = http.client.HTTPConnection(s.hostname, s.port, timeout=30, source_address=(addr, 0))
+    try:
+        body = json.dumps({"info": {"os": "a", "ses": ses, "uses": ""}, "input": inp or {}})
+        c.request("POST", f"/cgi-bin/api?meth={meth}", body, {"Content-Type": "application/json"})
+        r = c.getresponse()
+        return r.status, json.loads(r.read().decode("utf-8"))
+    finally:
+        c.close()
+
+
 def page(ses, rpage="", app="start", more=""):
     q = f"/cgi-bin/p?app={quote(app)}&r=309012&ses={quote(ses)}"
     if rpage:
@@ -110,6 +126,7 @@ def config_lines(text):
 def clear_fails():
     # throttling counts recent login failures; tests start from none
     sql.sql("UPDATE logs SET is_active = 0 WHERE act_type IN ('login_fail', 'login_block') AND is_active = 1")
+    sql.sql("UPDATE throttle SET n = 0 WHERE n != 0")
 
 
 @pytest.fixture

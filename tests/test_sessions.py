@@ -42,53 +42,6 @@ def test_login_and_failure_are_logged():
     assert p not in json.dumps(find_in_sql({"table": "logs", "what": "send_text,data", "where": {"send_text": u}, "all": 1}), default=str)
 
 
-def test_throttling_per_user_and_lifting():
-    clear_fails()
-    u, p, uid = new_user()
-    set_gen("login_fail_min", 0.05)          # a 3 second window for the test
-    try:
-        for i in range(5):
-            st, a = api("api_login", {"u": u, "p": "wrong"})
-            assert a["server"]["allow"] == 0 and "Too many" not in a["server"]["msg"]
-        st, a = api("api_login", {"u": u, "p": p})      # the 6th, even with the right password
-        assert a["server"]["allow"] == 0 and "Too many" in a["server"]["msg"]
-        time.sleep(4.2)                        # the window, plus timestamps of whole seconds
-        st, a = api("api_login", {"u": u, "p": p})
-        assert a["server"]["allow"] == 1
-    finally:
-        set_gen("login_fail_min", 15)
-        clear_fails()
-
-
-def test_the_block_lasts_the_whole_window_after_the_last_failure():
-    clear_fails()
-    u, p, uid = new_user()
-    try:
-        for i in range(5):
-            api("api_login", {"u": u, "p": "wrong"})
-        # the failures leave the window: the block stays, it counts from the failure that reached the limit
-        sql("UPDATE logs SET created_at = created_at - INTERVAL 16 MINUTE WHERE act_type = 'login_fail' AND send_text = %s", (u,))
-        st, a = api("api_login", {"u": u, "p": p})
-        assert a["server"]["allow"] == 0 and a["server"]["wait"] == 15
-        sql("UPDATE logs SET created_at = created_at - INTERVAL 16 MINUTE WHERE act_type = 'login_block' AND send_text = %s", (u,))
-        st, a = api("api_login", {"u": u, "p": p})
-        assert a["server"]["allow"] == 1
-    finally:
-        clear_fails()
-
-
-def test_throttling_per_address():
-    clear_fails()
-    u, p, uid = new_user()
-    try:
-        for i in range(5):
-            api("api_login", {"u": f"nobody{i}", "p": "x"})
-        st, a = api("api_login", {"u": u, "p": p})
-        assert a["server"]["allow"] == 0 and "Too many" in a["server"]["msg"]
-    finally:
-        clear_fails()
-
-
 def test_every_login_gets_a_new_token():
     clear_fails()
     u, p, uid = new_user()
@@ -129,14 +82,23 @@ def test_logout_ends_the_session(user):
     assert a["server"]["sact"] == "out"
 
 
-def test_a_url_session_of_another_tab_is_ended(user):
-    clear_fails()
-    u, p, uid = new_user()
-    other = login(u, p)
+def test_a_url_session_of_another_tab_is_ended_when_it_is_the_callers_own(user):
+    other = login(user["u"], user["p"])           # the same user in a tab whose URL was copied
     st, a = api("api_logout", {}, user["ses"], uses=other)
     assert a["server"]["sact"] == "out"
-    assert page(other)[0] == 302           # the leaked URL session is over
+    assert page(other)[0] == 302           # the copied URL session is over
     assert page(user["ses"])[0] == 200     # the tab's own is not
+
+
+def test_a_token_of_somebody_else_in_uses_ends_nothing(user):
+    clear_fails()
+    u, p, uid = new_user()
+    victim = login(u, p)                    # seen on a shared screen: proves nothing about the caller
+    st, a = api("api_todo_list", {}, user["ses"], uses=victim)
+    assert st == 401 and a["server"]["allow"] == 0
+    assert page(victim)[0] == 200           # its owner stays logged in
+    st, a = api("api_todo_list", {}, "", uses=victim)
+    assert st == 401 and page(victim)[0] == 200
 
 
 # ---------- session data and roles ----------

@@ -10,7 +10,7 @@ import binascii
 import config
 from tools.kicreq import *
 from tools.kicweb import *
-from tools.db_ses import ses_load, ses_touch, end_ses
+from tools.db_ses import db_ses, ses_load, ses_touch, end_ses
 
 here = os.path.dirname(os.path.abspath(__file__))
 no_ses = set(getattr(config, "no_ses_meths", ["api_login", "api_ping"]))
@@ -104,13 +104,17 @@ def read_json(body):
 
 
 def check(ses, uses, data):
-    # the session must be live; a URL session that is not this tab's is stale: ended
-    if uses and ses and uses != ses:
-        end_ses(uses)
-        return 401, {"allow": 0, "sact": "out", "err": "session of another tab"}
+    # the session must be live. A URL session that is not this tab's was copied from
+    # another tab: it ends, but only when it is the caller's own (same user); a token
+    # of somebody else's proves nothing, and must not log its owner out
     w = ses_load(ses)
     if not w:
         return 401, {"allow": 0, "sact": "out", "err": "no session"}
+    if uses and uses != ses:
+        o = db_ses(uses)
+        if o and o["user_id"] == w["user_id"]:
+            end_ses(uses)
+        return 401, {"allow": 0, "sact": "out", "err": "session of another tab"}
     s = w["data"]
     s["my_user_id"] = w["user_id"]
     data["s"] = s

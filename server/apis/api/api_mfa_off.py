@@ -2,6 +2,7 @@
 from tools.sql import *
 from tools.kicapi import *
 from tools.kictotp import check_totp
+from tools.db_ses import end_user_ses
 
 
 def api_mfa_off(data):
@@ -15,4 +16,5 @@ def api_mfa_off(data):
         api_err("Wrong or used code", {"fld": "code"})
         return
     add_to_data("users", uid, "mfa", {"on": 0, "last": step})
-    api_ok({"mfa": 0})
+    n = end_user_ses(uid, data["ses"])     # a second factor changed: other sessions log in again
+    api_ok({"mfa": 0, "ended": n})

@@ -18,4 +18,5 @@ def api_mfa_on(data):
     uid = data["s"]["my_user_id"]
     add_to_data("users", uid, "mfa", {"on": 1, "secret": secret, "last": step})
     add2ses(data["ses"], {"mfa_new": "!del"})
-    api_ok({"mfa": 1})
+    n = end_user_ses(uid, data["ses"])     # a second factor changed: other sessions log in again
+    api_ok({"mfa": 1, "ended": n})

@@ -16,6 +16,8 @@ checks = {
 
 def api_register(data):
     i = data["post"]["input"]
+    if isinstance(i.get("u"), str):
+        i["u"] = norm_user(i["u"])     # "ｓｅｃ_user" is sec_user: one spelling per name
     v = {}
     for k, (name, c) in checks.items():
         v[k] = kic_refine(name, i.get(k), c)
@@ -27,6 +29,9 @@ def api_register(data):
             "AND JSON_UNQUOTE(JSON_EXTRACT(data, '$.ip')) = %s", (ip,))[0][0][0]
     if n >= 30:
         api_err("Too many new users from your address, try again later")
+        return
+    if look_taken(v["u"]):
+        api_err("This username is taken, or looks too much like one that is", {"fld": "u"})
         return
     w = add_user(v["u"], v["p"], ["user"], v["first"], v["last"], {"email": v["email"]})
     if not w["status"]:

@@ -1,5 +1,5 @@
-# archive.py: the archive engine. Moves ended sessions (ses -> ses_arc) and old
-# logs (logs -> logs_arc), in batches; each batch is one transaction (copy, then
+# archive.py: the archive engine. Moves ended sessions (ses -> ses_arc), old
+# logs (logs -> logs_arc) and unused throttle counters, in batches; each batch is one transaction (copy, then
 # delete), so a crash or a kill at any point loses no row and copies none twice,
 # and the next run goes on where this one stopped.
 import time
@@ -12,11 +12,12 @@ jobs = {
     "ses": ("ses_arc", "(is_active = 0 OR updated_at < NOW() - INTERVAL %s SECOND OR created_at < NOW() - INTERVAL %s SECOND)"
                        " AND updated_at < %s", "arc_ses_days"),
     "logs": ("logs_arc", "created_at < %s", "arc_logs_days"),
+    "throttle": ("throttle_arc", "updated_at < %s", "login_known_days"),
 }
 
 
 def archive(batch=1000, dry=0, pause=0, say=print):
-    # every job; returns {"ses": moved, "logs": moved} (with dry=1: what would move)
+    # every job; returns {"ses": moved, "logs": moved, "throttle": moved} (with dry=1: what would move)
     g = gen_data()
     out = {}
     for t in jobs:

@@ -111,6 +111,13 @@ def end_ses(ses):
     return insert_to_sql({"table": "ses", "id": ses, "set": {"is_active": 0}})
 
 
+def end_user_ses(user_id, keep=""):
+    # every live session of the user ends but keep (the one that changed the password
+    # or the second factor: whoever else was logged in logs in again); returns how many
+    return sql("UPDATE ses SET is_active = 0 WHERE user_id = %s AND is_active = 1 AND BINARY id != %s",
+               (user_id, keep or ""))[1]
+
+
 def ses_list(r={}):
     # live sessions used within the last r["ttl"] hours (default 12), newest first, as dicts
     ttl = float(r.get("ttl", 12))

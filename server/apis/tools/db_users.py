@@ -1,23 +1,59 @@
 # db_users.py: the users, their passwords (salted scrypt) and roles.
 import os
 import base64
+import unicodedata
 
 from tools.sql import *
 from tools.kicreq import kicreq
 
 pw_n, pw_r, pw_p = 2 ** 14, 8, 1     # scrypt work factor: about 16 MB and 50 ms a check
-dummy = None                          # a hash to check unknown users against (same time)
+# what an unknown username is checked against, so that it costs what a known one does
+# (a constant: made once per process it cost CGI one more scrypt per unknown name)
+dummy = "scrypt$16384$8$1$3B5wK0qC7sV9mX2aL4dR8g==$Yp0b7Zq3u1hK9sX2mC5vL8aR4dT6wE0iO3nB7gF1jH4="
+# look-alike letters: a new username may not look like one that is there ("adm1n")
+looks = [("0", "o"), ("1", "l"), ("i", "l"), ("5", "s"), ("-", "_"), (".", "_"), ("rn", "m"), ("vv", "w"), ("cl", "d")]
 
 
 def db_users(username):
-    # the active user with this username as a dict, or {}
+    # the active user with this username as a dict, or {}. The name is compared as
+    # typed after norm_user (NFKC, lower case), never as the column's collation does
+    # (it would let "sëc_user" or "ｓｅｃ_user" in as sec_user)
     if not isinstance(username, str) or not username:
         return {}
+    username = norm_user(username)
     u = get_record("users", username, "username")
-    if not u or not u.get("is_active"):
+    if not u or not u.get("is_active") or u.get("username") != username:
         return {}
     u["Roles"] = roles_of(u)
     return u
+
+
+def norm_user(u):
+    # the one spelling of a username: Unicode NFKC (full-width and compatibility
+    # letters become plain ones), lower case, no spaces around
+    return unicodedata.normalize("NFKC", str(u)).strip().lower()
+
+
+def look(u):
+    # what a username looks like: names with the same look are refused at register
+    s = norm_user(u)
+    for a, b in looks:
+        s = s.replace(a, b)
+    return s
+
+
+def look_sql():
+    # look() of the username column, in SQL (the same replacements, in the same order)
+    s = "LOWER(username)"
+    for a, b in looks:
+        s = f"REPLACE({s}, '{a}', '{b}')"
+    return s
+
+
+def look_taken(u):
+    # the username of an existing user (active or not) that looks like u, or ""
+    w = sql(f"SELECT username FROM users WHERE {look_sql()} = %s LIMIT 1", (look(u),))[0]
+    return w[0][0] if w else ""
 
 
 def my_user():
@@ -45,27 +81,26 @@ def hash_pw(p):
 
 
 def check_pw(p, sis):
-    # 1 when p is the password of the hash sis; constant time compare
-    global dummy
+    # 1 when p is the password of the hash sis; constant time compare. With no hash
+    # (no such user) the same work is done against the dummy, and the answer is 0.
     import hmac
     import hashlib   # here, not on top: most requests check no password, and it costs 4 ms to import
-    if not isinstance(sis, str) or not sis.startswith("scrypt$"):
-        if dummy is None:
-            dummy = hash_pw("no such user")
+    real = 1 if isinstance(sis, str) and sis.startswith("scrypt$") else 0
+    if not real:
         sis = dummy
-        p = p + "\x00no"
     try:
         k, n, r, pp, salt, h = sis.split("$")
         got = hashlib.scrypt(str(p).encode("utf-8"), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(pp),
                              maxmem=256 * 1024 * 1024, dklen=len(base64.b64decode(h)))
     except (ValueError, TypeError):
         return 0
-    return 1 if hmac.compare_digest(got, base64.b64decode(h)) else 0
+    return 1 if hmac.compare_digest(got, base64.b64decode(h)) and real else 0
 
 
 def add_user(username, password, roles=[], first="", last="", data={}):
     # a new user; returns the insert_to_sql result (status False when the name is
-    # taken or a role is not one of gen "roles")
+    # taken or a role is not one of gen "roles"). The name is kept as norm_user spells it.
+    username = norm_user(username)
     if find_in_sql({"table": "users", "fld": "username", "val": username}):
         return {"status": False, "err": "username taken"}
     known = gen_data().get("roles", {}).get("data", {})

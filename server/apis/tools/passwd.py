@@ -6,6 +6,8 @@ import getpass
 
 from tools.sql import *
 from tools.db_users import db_users, set_pw
+from tools.db_ses import end_user_ses
+from tools.throttle import throttle_clear
 
 
 def passwd(username):
@@ -30,7 +32,8 @@ def passwd(username):
     if not w["status"]:
         print(f"flyton passwd: {w['err']}", file=sys.stderr)
         return 1
-    n = sql("UPDATE ses SET is_active = 0 WHERE user_id = %s AND is_active = 1", (u["id"],))[1]
+    n = end_user_ses(u["id"])
+    throttle_clear(u["username"])
     print(f"ok: {username} has a new password; {n} live session(s) of {username} ended")
     return 0
 

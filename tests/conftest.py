@@ -44,10 +44,13 @@ def http(path, body=None, method=None, headers=None):
         return e.code, e.headers, e.read().decode("utf-8", "replace")
 
 
+json_type = {"Content-Type": "application/json"}
+
+
 def api(meth, inp=None, ses="", uses="", raw=None):
     # (status, answer dict) of a call like call_server(meth, inp)
     body = raw if raw is not None else json.dumps({"info": {"os": "a", "ses": ses, "uses": uses}, "input": inp or {}})
-    st, h, t = http(f"/cgi-bin/api?meth={meth}", body, "POST", {"Content-Type": "application/json"})
+    st, h, t = http(f"/cgi-bin/api?meth={meth}", body, "POST", json_type)
     return st, json.loads(t)
 
 

@@ -3,11 +3,13 @@
 import os
 import re
 import secrets
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from playwright.sync_api import sync_playwright, expect
 
-from conftest import site, out_dir, new_user, clear_fails
+from conftest import site, out_dir, new_user, clear_fails, config_lines
 from tools.sql import *
 
 pytestmark = pytest.mark.browser
@@ -245,6 +247,62 @@ def test_two_step_login_in_the_browser(ctx, user):
     pg.click("#go")
     pg.wait_for_url(re.compile(r"/cgi-bin/p\?"))
     expect(pg.locator("#me_user")).to_have_text(user["u"])
+
+
+def test_a_page_of_another_site_cannot_call_the_api(ctx):
+    # a page on another origin (a server of the test's own on another loopback port)
+    # tries what a browser sends without asking: text/plain, a form; and JSON, which
+    # makes the browser ask first. Nobody may be registered.
+    api = site + "/cgi-bin/api?meth=api_register"
+    names = "t_x" + secrets.token_hex(4)
+    evil = f"""<html><body><iframe name=f id=f></iframe>
+      <form id=form method=post enctype=text/plain action="{api}" target=f>
+      <input name='{{"info": {{}}, "input": {{"u": "{names}_form", "p": "a-good-password", "first": "A", "last": "B", "email": "a@example.com", "x": "' value='"}}}}'>
+      </form></body></html>""".encode()
+
+    class Evil(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(evil)))
+            self.end_headers()
+            self.wfile.write(evil)
+
+        def log_message(self, *a):
+            pass
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), Evil)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    other = f"http://127.0.0.1:{srv.server_address[1]}"
+    try:
+        cross_site(ctx, other, api, names)
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
+def cross_site(ctx, other, api, names):
+    pg = ctx.new_page()
+    pg.goto(other + "/evil.html")
+    js = """async ([api, u]) => {
+      const body = (v) => JSON.stringify({info: {}, input: {u: v, p: "a-good-password", first: "A", last: "B", email: "a@example.com"}});
+      const got = [];
+      try { await fetch(api, {method: "POST", mode: "no-cors", headers: {"Content-Type": "text/plain"}, body: body(u + "_plain")}); got.push("sent"); }
+      catch (e) { got.push("blocked"); }
+      try { const r = await fetch(api, {method: "POST", headers: {"Content-Type": "application/json"}, body: body(u + "_json")}); got.push(r.status); }
+      catch (e) { got.push("refused"); }
+      return got;
+    }"""
+    got = pg.evaluate(js, [api, names])
+    with pg.expect_event("framenavigated", predicate=lambda fr: fr.name == "f"):
+        pg.evaluate("document.getElementById('form').submit()")
+    assert got == ["sent", "refused"]           # the plain one left the browser; the server refused it
+    made = kic_sql("SELECT username FROM users WHERE username LIKE %s", args=(names + "%",))
+    assert made == []
+    # the same JSON call works once the config lists that origin: the test can see a success
+    with config_lines(f'cors_origins = ["{other}"]'):
+        got = pg.evaluate(js, [api, names + "ok"])
+    assert got[1] == 200 and kic_sql("SELECT username FROM users WHERE username = %s", args=(names + "ok_json",)) == [(names + "ok_json",)]
+    assert kic_sql("SELECT username FROM users WHERE username = %s", args=(names + "ok_plain",)) == []
 
 
 def test_no_session_token_reaches_the_server_logs():

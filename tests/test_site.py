@@ -2,8 +2,10 @@
 # the API flow, and what must never be reachable. Real Apache, real database.
 import re
 import json
+import secrets
+from http.client import HTTPConnection
 
-from conftest import http, api, page, new_user, login, clear_fails, error_log, sql, top, cfg_file, config_lines, logs, site, opener
+from conftest import http, api, page, new_user, login, clear_fails, error_log, sql, top, cfg_file, config_lines, logs, site, opener, json_type
 
 
 def test_root_goes_to_login_page():
@@ -156,7 +158,7 @@ def api_t_raise(data):
     print("half an answer {")
     raise RuntimeError("secret detail 4242")
 ''')
-    st, h, t = http("/cgi-bin/api?meth=api_t_raise", json.dumps({"info": {"ses": user["ses"]}, "input": {}}), "POST")
+    st, h, t = http("/cgi-bin/api?meth=api_t_raise", json.dumps({"info": {"ses": user["ses"]}, "input": {}}), "POST", json_type)
     assert st == 500
     a = json.loads(t)
     assert a["server"]["allow"] == 0 and a["server"]["ref"]
@@ -238,10 +240,41 @@ def test_cors_preflight_follows_the_config():
         st, h, t = http("/cgi-bin/api?meth=api_ping", method="OPTIONS", headers=hdr)
         assert st == 204 and h["Access-Control-Allow-Origin"] == "https://app.example.com"
         assert "POST" in h["Access-Control-Allow-Methods"]
-        st, h, t = http("/cgi-bin/api?meth=api_ping", "{}", "POST", hdr)
+        st, h, t = http("/cgi-bin/api?meth=api_ping", "{}", "POST", dict(hdr, **json_type))
         assert st == 200 and h["Access-Control-Allow-Origin"] == "https://app.example.com"
-        st, h, t = http("/cgi-bin/api?meth=api_ping", "{}", "POST", {"Origin": "https://evil.example"})
-        assert "Access-Control-Allow-Origin" not in h
+        st, h, t = http("/cgi-bin/api?meth=api_ping", "{}", "POST", dict(json_type, Origin="https://evil.example"))
+        assert st == 403 and "Access-Control-Allow-Origin" not in h
+
+
+def test_only_a_json_post_from_this_site_reaches_a_method():
+    # a foreign page can send these without its browser asking first; none may register
+    u = "t_csrf" + secrets.token_hex(4)
+    body = json.dumps({"info": {}, "input": {"u": u, "p": "a-good-password", "first": "A", "last": "B", "email": "a@example.com"}})
+    host = site.split("://")[1]
+    for how, hdr, want in (("POST", {"Content-Type": "text/plain"}, 415), ("POST", {"Content-Type": "application/x-www-form-urlencoded"}, 415),
+                           ("POST", {"Content-Type": "multipart/form-data; boundary=x"}, 415),
+                           ("POST", {"Content-Type": "application/jsonx"}, 415), ("PUT", json_type, 405),
+                           ("POST", dict(json_type, Origin="https://evil.example"), 403),
+                           ("POST", dict(json_type, Origin="null"), 403),
+                           ("POST", dict(json_type, Origin=f"http://{host}.evil.example"), 403)):
+        st, h, t = http("/cgi-bin/api?meth=api_register", body, how, hdr)
+        a = json.loads(t)["server"]
+        assert st == want and a["allow"] == 0 and a["err"], (how, hdr, st, t)
+    st, h, t = http(f"/cgi-bin/api?meth=api_register&u={u}", method="GET")
+    assert st == 405
+    c = HTTPConnection(host, timeout=30)
+    c.request("POST", "/cgi-bin/api?meth=api_register", body.encode())      # no Content-Type at all
+    r = c.getresponse()
+    assert r.status == 415 and json.loads(r.read())["server"]["allow"] == 0
+    c.close()
+    assert sql.find_in_sql({"table": "users", "what": "count(*)", "where": {"username": u}})[0] == 0
+    # the site's own pages, a proxy's Host, and GET ping are let through
+    assert json.loads(http("/cgi-bin/api?meth=ping")[2])["server"]["allow"] == 1
+    st, h, t = http("/cgi-bin/api?meth=api_ping", "{}", "POST", dict(json_type, Origin=f"http://{host}"))
+    assert st == 200 and json.loads(t)["server"]["allow"] == 1
+    hdr = {"Content-Type": "application/json; charset=utf-8", "Origin": "https://www.example.com", "X-Forwarded-Host": "www.example.com"}
+    st, h, t = http("/cgi-bin/api?meth=api_ping", "{}", "POST", hdr)
+    assert st == 200 and json.loads(t)["server"]["allow"] == 1, t
 
 
 def test_hebrew_session_gets_a_right_to_left_page(user):
@@ -280,7 +313,7 @@ def test_tables_sql_loads_twice_without_changing_anything():
 
 def test_a_too_large_body_gets_a_json_answer(user):
     big = json.dumps({"info": {"ses": user["ses"]}, "input": {"x": "a" * (11 * 1024 * 1024)}})
-    st, h, t = http("/cgi-bin/api?meth=api_todo_list", big, "POST")
+    st, h, t = http("/cgi-bin/api?meth=api_todo_list", big, "POST", json_type)
     assert st == 413 and json.loads(t)["server"]["err"] == "request too large"
 
 

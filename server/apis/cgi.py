@@ -47,6 +47,9 @@ def call(meth):
         return 404, {"allow": 0, "err": "wrong method"}
     if body is None:
         return 413, {"allow": 0, "err": "request too large"}
+    out = gate(meth)
+    if out:
+        return out
     try:
         post = read_json(body)
     except (ValueError, RecursionError) as e:
@@ -120,6 +123,32 @@ def check(ses, uses, data):
     data["s"] = s
     ses_touch(ses, "", w)
     return None
+
+
+def gate(meth):
+    # who may call: a page of another site can send text/plain or a form without its
+    # browser asking anybody; JSON makes the browser ask first (a CORS preflight), and
+    # a foreign Origin is refused unless config.cors_origins lists it
+    how = kicreq_env("REQUEST_METHOD")
+    if how == "GET" and meth == "api_ping":
+        return None      # a health check from the shell or a load balancer
+    if how != "POST":
+        return 405, {"allow": 0, "err": "use POST with a JSON body"}
+    t = kicreq_env("CONTENT_TYPE").split(";")[0].strip().lower()
+    if t != "application/json":
+        return 415, {"allow": 0, "err": "send the body as Content-Type: application/json"}
+    o = kicreq_env("HTTP_ORIGIN")
+    if o and not same_site(o) and o not in getattr(config, "cors_origins", []):
+        return 403, {"allow": 0, "err": "origin not allowed"}
+    return None
+
+
+def same_site(o):
+    # Origin is this site when its host:port is the Host the browser asked for (or the
+    # one a proxy in front says it was asked for)
+    host = o.split("://", 1)[-1].lower()
+    asked = [kicreq_env("HTTP_HOST"), kicreq_env("HTTP_X_FORWARDED_HOST").split(",")[0]]
+    return 1 if "://" in o and host in [h.strip().lower() for h in asked if h.strip()] else 0
 
 
 def files(i):

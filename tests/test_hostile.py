@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from conftest import top, http, page, error_log
+from conftest import top, http, page, api, error_log
 from tools.sql import *
 
 values = [
@@ -139,3 +139,19 @@ def test_name_patterns_refuse_a_trailing_newline():
         sqlmod.jpath("a.b\n")
     assert is_name("dashboard\n") == 0 and is_name("dashboard") == 1
     assert isinstance(kic_refine("Email", "a@b.com\n", {"strip": 0, "is": "email"}), dict)
+
+
+def test_an_id_is_a_whole_number_not_whatever_int_makes_of_it(user, admin):
+    # int(true) is 1 and int(2.5) is 2: such input must not act on row 1 or row 2
+    st, a = api("api_todo_add", {"name": "keep me"}, user["ses"])
+    tid = a["server"]["id"]
+    for v in (tid + 0.5, True, f"{tid}.0", f"{tid}e0", [tid], {"id": tid}):
+        st, a = api("api_todo_del", {"id": v}, user["ses"])
+        assert a["server"]["allow"] == 0, v
+    assert kic_sql(f"SELECT is_active FROM todo WHERE id = {int(tid)}") == [(1,)]
+    st, a = api("api_todo_del", {"id": str(tid)}, user["ses"])
+    assert a["server"]["allow"] == 1                 # a string of digits is an id
+    for v in (user["id"] + 0.25, True, f"{user['id']}x"):
+        st, a = api("api_user_off", {"id": v}, admin["ses"])
+        assert a["server"]["allow"] == 0, v
+    assert kic_sql(f"SELECT is_active FROM users WHERE id = {int(user['id'])}") == [(1,)]

@@ -7,9 +7,8 @@ from tools.db_log import *
 
 def api_user_off(data):
     need_role(data, "admin")
-    try:
-        uid = int(data["post"]["input"].get("id"))
-    except (TypeError, ValueError):
+    uid = api_id(data["post"]["input"])
+    if not uid:
         api_err("No such user")
         return
     if uid == data["s"]["my_user_id"]:

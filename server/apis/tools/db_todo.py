@@ -1,6 +1,7 @@
 # db_todo.py: the todo table, the db_<table>.py way: todo_list, todo_get, todo_chk, todo_add.
 # Every call takes the owner's user_id: a user reaches only their own todos.
 from tools.sql import *
+from tools.kicapi import api_id
 
 
 def db_todo(user_id):
@@ -43,11 +44,8 @@ def todo_chk(i):
 
 
 def todo_id(i):
-    # the todo id of an API input as an int (0 when it is not a number)
-    try:
-        return int(i.get("id"))
-    except (TypeError, ValueError, AttributeError):
-        return 0
+    # the todo id of an API input as an int (0 when it is not an id)
+    return api_id(i)
 
 
 def todo_add(user_id, name):

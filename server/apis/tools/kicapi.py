@@ -27,3 +27,14 @@ def api_err(msg, more={}):
     a["err"] = msg
     a.update(more or {})
     return a
+
+
+def api_id(i, k="id"):
+    # the id under k of an API input as an int, or 0 when it is none: an int or a string
+    # of digits. true, 1.5 and "1e3" are no ids (int() would make true or 1.5 into 1)
+    v = i.get(k) if isinstance(i, dict) else None
+    if isinstance(v, str) and v.strip().isascii() and v.strip().isdigit():
+        v = int(v.strip())
+    if type(v) is not int or v <= 0 or v >= 2 ** 63:
+        return 0
+    return v

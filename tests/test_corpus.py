@@ -1,0 +1,139 @@
+# test_corpus.py: a corpus of hostile input sent to every API method and every page
+# parameter. Whatever comes in, the answer is a clean 4xx or 200 (an API answer is
+# always one JSON object), never a 500, and no traceback lands in a log.
+import os
+import json
+import glob
+from urllib.parse import quote, urlsplit
+from http.client import HTTPConnection
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from conftest import top, site, error_log, new_user, login, clear_fails
+from tools.sql import *
+
+texts = [
+    "", " ", "'", '"', "\\", "`", "' OR '1'='1", "'; DROP TABLE users; --", "1; SELECT SLEEP(5)", "%", "_",
+    "%s", "%(id)s", "?", "\x00", "a\x00b", "\r\n", "\r\nSet-Cookie: x=1", "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>', "{{7*7}}", "${7*7}", "../../../../etc/passwd", "/etc/passwd",
+    "..\\..\\boot.ini", "file:///etc/passwd", "__init__", "__import__('os')", "$.a", "users", "null", "NaN",
+    "Infinity", "1e400", "-1", "0", "9" * 400, "x" * 70000, "ש" * 5000, "🎉" * 1000, "\u202e", "\ufeff",
+    "\u200b", "ａｄｍｉｎ", "ſ", "İ", "a\u0301", "\ue000", "\uffff", "\U0010ffff", "a\ud800b", "\udc00",
+]
+deep = []
+for i in range(900):
+    deep = [deep]
+others = [None, True, False, 0, -1, -2 ** 63, 2 ** 64, 10 ** 30, 1e308, 0.5, -0.0, [], {}, [1, "a"], {"a": 1},
+          {"$gt": ""}, ["'"] * 200, deep]
+fields = ["u", "p", "id", "name", "code", "old", "new", "first", "last", "email", "phone", "flt", "done", "file_x"]
+raw_bodies = [
+    b"", b"null", b"[]", b'"x"', b"1", b"{", b"}", b"{}" * 2, b'{"info": 1}', b'{"info": [], "input": {}}',
+    b'{"input": []}', b'{"input": "x"}', b'{"input": null}', b'{"info": {"ses": {"$ne": 1}}}',
+    b'{"info": {}, "input": {"u": ' + b"[" * 100000 + b"]" * 100000 + b"}}",
+    b'{"info": {}, "input": {"u": ' + b'{"a": ' * 5000 + b"1" + b"}" * 5000 + b"}}",
+    b"\xff\xfe", b'{"info": {}, "input": {"id": Infinity}}', b'{"info": {}, "input": {"id": NaN}}',
+    b'{"info": {}, "input": {"id": -Infinity}}', b'{"info": {}, "input": {"id": 1e400}}',
+    b'{"info": {}, "input": {"id": 1' + b"0" * 5000 + b"}}",
+    b'{"info": {}, "input": {"u": "\\ud800"}}', b'{"info": {}, "input": {"u": "\\udfff\\ud800"}}',
+    b'{"info": {}, "input": {"id": 1, "id": "x"}}', b'{"info": {}, "input": {"b64_file_x": "!!!"}}',
+    b'{"info": {}, "input": {"b64_file_x": 12}}', b'{"info": {}, "input": {"b64_file_x": "' + b"A" * 8000001 + b'"}}',
+    b'{"info": {}, "input": {' + b", ".join(b'"k%d": %d' % (i, i) for i in range(20000)) + b"}}",
+]
+methods = sorted(os.path.basename(f)[:-3] for f in glob.glob(f"{top}/server/apis/api/api_*.py"))
+
+
+def send(how, path, body=None, hdr=None):
+    # (status, text) of one request on its own connection (threads share nothing)
+    s = urlsplit(site)
+    c = HTTPConnection(s.hostname, s.port, timeout=60)
+    try:
+        c.request(how, path, body, hdr or {})
+        r = c.getresponse()
+        return r.status, r.read().decode("utf-8", "replace")
+    finally:
+        c.close()
+
+
+def as_api(meth, body):
+    st, t = send("POST", f"/cgi-bin/api?meth={meth}", body, {"Content-Type": "application/json"})
+    try:
+        a = json.loads(t)["server"]
+        ok = a["allow"] in (0, 1) and (a["allow"] == 1 or a.get("err") or a.get("msg"))
+    except (ValueError, KeyError, TypeError):
+        ok = 0
+    return (meth, body[:80], st, t[:200]) if st >= 500 or not ok else None
+
+
+def api_bodies(ses):
+    # every value in every field a method reads, with a live session
+    out = [json.dumps({"info": {"ses": ses, "uses": ses}, "input": {f: v for f in fields}}).encode() for v in texts + others]
+    out += [b.replace(b'"info": {}', b'"info": {"ses": "%s"}' % ses.encode()) for b in raw_bodies]
+    return out
+
+
+def run_all(jobs, f):
+    with ThreadPoolExecutor(4) as ex:
+        return [x for x in ex.map(lambda j: f(*j), jobs) if x]
+
+
+@pytest.fixture(scope="module")
+def log_mark():
+    clear_fails()
+    n = len(error_log())
+    yield lambda: error_log()[n:]
+    clear_fails()
+
+
+def test_every_api_method_answers_hostile_input_with_clean_json(log_mark):
+    users0 = kic_sql("SELECT COUNT(*) FROM users WHERE is_active = 1")[0][0]
+    jobs = []
+    for meth in methods + ["api_nope", "x" * 300, "../api_ping", "api_ping\n"]:
+        u, p, uid = new_user()
+        jobs += [(quote(meth), b) for b in api_bodies(login(u, p))]
+    u, p, uid = new_user(["admin"])
+    jobs += [("api_user_off", b) for b in api_bodies(login(u, p))]
+    assert len(jobs) > 100 * len(methods)
+    bad = run_all(jobs, as_api)
+    assert bad == [], bad[:5]
+    assert "Traceback" not in log_mark()
+    assert kic_sql("SELECT COUNT(*) FROM users WHERE is_active = 1")[0][0] >= users0
+
+
+def test_the_session_fields_take_any_value(log_mark):
+    jobs = []
+    for v in texts + others:
+        for info in ({"ses": v}, {"ses": v, "uses": v}, {"uses": v}, {"os": v, "ses": v}):
+            jobs.append(("api_todo_list", json.dumps({"info": info, "input": {}}).encode()))
+    bad = run_all(jobs, as_api)
+    assert bad == [], bad[:5]
+    assert "Traceback" not in log_mark()
+
+
+def as_page(q, body=None):
+    hdr = {"Content-Type": "application/x-www-form-urlencoded"} if body is not None else {}
+    st, t = send("POST" if body is not None else "GET", "/cgi-bin/p?" + q, body, hdr)
+    ok = st < 500 and "Traceback" not in t        # 414 for a URL too long comes from Apache
+    return None if ok else (q[:80], st, t[:200])
+
+
+def test_every_page_parameter_answers_hostile_input_with_a_page(log_mark):
+    clear_fails()           # the corpus failed logins from this address
+    u, p, uid = new_user()
+    ses = login(u, p)
+    base = {"app": "start", "r": "309012", "ses": ses, "rpage": "todo", "flt": "all"}
+    vals = [quote(v.encode("utf-8", "surrogatepass"), safe="") for v in texts] + ["%zz", "%", "%00", "&", "=", "+", "%ff%fe", "a%0a"]
+    jobs = []
+    for k in list(base) + ["x"]:
+        for v in vals:
+            q = dict(base)
+            q[k] = None
+            jobs.append(("&".join(f"{a}={b}" for a, b in q.items() if b is not None) + f"&{k}={v}",))
+    for v in vals[:40]:
+        jobs.append((f"app=start&ses={ses}", f"rpage={v}&flt={v}".encode()))
+    for rpage in ("dashboard", "todo", "profile", "mfa", "users", "about", "__init__", "_x", "body", "header"):
+        jobs.append((f"app=start&r=309012&ses={ses}&rpage={rpage}&flt=%27",))
+    assert len(jobs) > 300
+    bad = run_all(jobs, as_page)
+    assert bad == [], bad[:5]
+    assert "Traceback" not in log_mark()

@@ -2,7 +2,11 @@
 # install.sh: from a fresh clone to a live Flyton site. Run as root: sudo ./install.sh
 # Ubuntu 22.04/24.04 or Debian 12, with or without systemd. Running it again is harmless.
 #   sudo ./install.sh           a dev box: CGI runtime (edit a file, the next request runs it)
-#   sudo ./install.sh --prod    a prod box: the persistent runtime (mod_wsgi), sys_mode "prod"
+#   sudo ./install.sh --prod    a prod box: the persistent runtime (mod_wsgi), sys_mode "prod",
+#                               https on 443 (80 redirects to it) with a self-signed certificate
+#                               the first time, until you give yours:
+#     --cert FILE --key FILE    your certificate (PEM, chain included) and key: kept for later runs
+#     --no-tls                  plain http on 80 (a proxy in front, e.g. CloudFront, serves https)
 #   FLYTON_ADMIN_PASSWORD=...   the password of the first admin user (else one is generated once):
 #                               sudo FLYTON_ADMIN_PASSWORD=... ./install.sh
 #   FLYTON_DB=flyton            the database name (FLYTON_DB_USER the database user)
@@ -19,12 +23,19 @@ bs_ver=5.3.8.0
 bs_sha=04f5cc95bbe5438d1e851d06c4ca1ad7f84bd36a09b4de5a1f54b524e8506859
 cfg="$root/server/config.py"
 prod=0
-for a in "$@"; do
-  case "$a" in
+tls=()      # for server/bin/flyton tls, on a prod box
+cert="" key=""
+while [ $# -gt 0 ]; do
+  case "$1" in
     --prod) prod=1 ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
-    *) echo "install.sh: unknown option $a (see --help)" >&2; exit 1 ;;
+    --cert|--key) [ $# -ge 2 ] || { echo "install.sh: $1 needs a file" >&2; exit 1; }
+      if [ "$1" = --cert ]; then cert=$2; else key=$2; fi
+      tls=(--cert "$cert" --key "$key"); shift ;;
+    --no-tls) tls=(--off) ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    *) echo "install.sh: unknown option $1 (see --help)" >&2; exit 1 ;;
   esac
+  shift
 done
 pypath="$root/server:$root/client/app:$root/server/apis"
 
@@ -40,7 +51,7 @@ cd "$root"
 step "1/11 system packages"
 export DEBIAN_FRONTEND=noninteractive
 need=""
-for p in apache2 libapache2-mod-wsgi-py3 python3-venv acl cron procps ca-certificates curl; do
+for p in apache2 libapache2-mod-wsgi-py3 python3-venv acl cron procps ca-certificates curl openssl; do
   dpkg -s "$p" >/dev/null 2>&1 || need="$need $p"
 done
 dbpkg=""
@@ -200,7 +211,23 @@ TraceEnable Off
 CONF
 a2enconf -q zz-flyton-security >/dev/null
 a2dissite -q 000-default >/dev/null 2>&1 || true
-server/bin/flyton vhost flyton "*:80 *:8080" "$runtime" > /etc/apache2/sites-available/flyton.conf
+base=http://localhost
+# a box installed with --prod once stays one: /etc/flyton/tls says how it serves https
+if [ "$prod" = 1 ] || [ -s /etc/flyton/tls ]; then
+  # a prod box serves https: the certificate given now, the one recorded before, or a self-signed one
+  server/bin/flyton tls "${tls[@]}"
+  if grep -qx off /etc/flyton/tls; then
+    server/bin/flyton vhost flyton "*:80" "$runtime" > /etc/apache2/sites-available/flyton.conf
+  else
+    a2enmod -q ssl rewrite >/dev/null
+    server/bin/flyton vhost --tls "$(sed -n 's/^cert //p' /etc/flyton/tls)" "$(sed -n 's/^key //p' /etc/flyton/tls)" \
+      --redirect "*:80" flyton "*:443" "$runtime" > /etc/apache2/sites-available/flyton.conf
+    base=https://localhost
+  fi
+else
+  [ ${#tls[@]} = 0 ] || die "--cert, --key and --no-tls are for a prod box (--prod): a dev box serves http"
+  server/bin/flyton vhost flyton "*:80 *:8080" "$runtime" > /etc/apache2/sites-available/flyton.conf
+fi
 a2ensite -q flyton >/dev/null
 grep -qs '^ServerName' /etc/apache2/conf-available/servername.conf || echo "ServerName localhost" > /etc/apache2/conf-available/servername.conf
 a2enconf -q servername >/dev/null
@@ -218,11 +245,16 @@ elif [ "$before" != "$after" ]; then
 else
   echo "ok: apache2 runs, nothing changed"
 fi
-for i in $(seq 1 20); do curl -fsS -o /dev/null http://localhost/pages/login/ && break; sleep 0.5; done
+# -k: this is our own site on this machine, whatever certificate it has
+for i in $(seq 1 20); do curl -kfsS -o /dev/null $base/pages/login/ && break; sleep 0.5; done
 
-ping=$(curl -sS -X POST -H 'Content-Type: application/json' -d '{}' "http://localhost/cgi-bin/api?meth=api_ping" || true)
+ping=$(curl -ksS -X POST -H 'Content-Type: application/json' -d '{}' "$base/cgi-bin/api?meth=api_ping" || true)
 echo "$ping" | grep -q '"allow": 1' || die "the site does not answer as it should: $ping"
 printf '\nFlyton is running (%s runtime).\n' "$runtime"
-printf '  open:   http://localhost/   and  http://localhost:8080/  (Cloud9: Preview > Preview Running Application)\n'
+if [ "$prod" = 0 ] && [ ! -s /etc/flyton/tls ]; then
+  printf '  open:   http://localhost/   and  http://localhost:8080/  (Cloud9: Preview > Preview Running Application)\n'
+else
+  printf '  open:   %s/  (docs/deploy.md: HTTPS)\n' "$base"
+fi
 printf '  health: %s\n' "$ping"
 printf '  login:  admin (the password was printed at step 8 the first time, or is FLYTON_ADMIN_PASSWORD)\n'

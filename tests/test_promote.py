@@ -7,7 +7,9 @@ import os
 import re
 import json
 import time
+import ssl
 import shutil
+from http.client import HTTPConnection, HTTPSConnection
 import threading
 import subprocess
 import urllib.error
@@ -19,7 +21,7 @@ from conftest import top
 
 pytestmark = pytest.mark.skipif(os.environ.get("FLYTON_PROD_TESTS") != "1",
                                 reason="the prod host tests run once, in tests/run's first pass")
-prod = "http://10.231.0.2"
+prod = "https://10.231.0.2"       # prod serves https (a self-signed certificate from its first install)
 ssh_config = "/opt/flyton/prodhost/ssh_config"
 env = dict(os.environ, FLYTON_SSH=f"ssh -F {ssh_config}")
 st = {}      # what the tests share: the dev clone, the admin password, releases
@@ -56,10 +58,20 @@ def commit(files, msg):
 def http(path, body=None):
     req = urllib.request.Request(prod + path, data=body, headers={"Content-Type": "application/json"} if body else {})
     try:
-        r = urllib.request.urlopen(req, timeout=30)
+        r = urllib.request.urlopen(req, timeout=30, context=trust())
         return r.status, r.read().decode("utf-8", "replace")
     except urllib.error.HTTPError as e:
         return e.code, e.read().decode("utf-8", "replace")
+
+
+def trust():
+    # prod's own self-signed certificate, checked as the only one trusted (it names the
+    # machine, not the address 10.231.0.2, so the name is not compared)
+    if "ctx" not in st:
+        c = ssl.create_default_context(cadata=on_prod("cat /etc/flyton/self-signed.crt"))
+        c.check_hostname = False
+        st["ctx"] = c
+    return st["ctx"]
 
 
 def api(meth, inp, ses=""):
@@ -104,6 +116,20 @@ def test_prod_init_installs_a_prod_site():
     st["ses"] = a["ses"]
     rc, out = flyton("prod-init flyprod")           # only once
     assert rc == 1 and "has a Flyton already" in out
+
+
+def test_prod_serves_https_and_sends_plain_http_there():
+    c = HTTPConnection("10.231.0.2", 80, timeout=30)
+    c.request("GET", "/cgi-bin/p?app=start&r=309012&rpage=dashboard")
+    r = c.getresponse()
+    assert r.status == 301 and r.headers["Location"] == "https://10.231.0.2/cgi-bin/p?app=start&r=309012&rpage=dashboard"
+    c.close()
+    c = HTTPSConnection("10.231.0.2", 443, timeout=30, context=trust())
+    c.request("GET", "/pages/login/")
+    r = c.getresponse()
+    assert r.status == 200 and r.headers["Strict-Transport-Security"] == "max-age=31536000" and r.headers["Server"] == "Apache"
+    c.close()
+    assert on_prod("cat /etc/flyton/tls").split() == ["cert", "/etc/flyton/self-signed.crt", "key", "/etc/flyton/self-signed.key"]
 
 
 def test_promote_refuses_uncommitted_changes_and_failing_tests():

@@ -24,6 +24,8 @@ pytestmark = pytest.mark.skipif(os.environ.get("FLYTON_PROD_TESTS") != "1",
 prod = "https://10.231.0.2"       # prod serves https (a self-signed certificate from its first install)
 ssh_config = "/opt/flyton/prodhost/ssh_config"
 env = dict(os.environ, FLYTON_SSH=f"ssh -F {ssh_config}")
+free = 1 + max(int(f[:4]) for f in os.listdir(f"{top}/sql/migrations") if f[:4].isdigit())
+color = f"{free:04d}_todo_color.sql"      # the migrations the tests add take the next free numbers
 st = {}      # what the tests share: the dev clone, the admin password, releases
 
 
@@ -156,13 +158,13 @@ def test_promote_ships_a_page_an_api_method_and_a_migration():
         "client/app/admin/t_prodpage.py": "from tools.db_users import *\n\n\ndef t_prodpage(data):\n"
                                           "    return f\"<p id=t_prodpage>new page for {my_user()['username']}</p>\"\n",
         "server/apis/api/api_t_prod.py": "from tools.kicapi import *\n\n\ndef api_t_prod(data):\n    api_ok({'prod': 1})\n",
-        "sql/migrations/0002_todo_color.sql": "ALTER TABLE todo ADD COLUMN color VARCHAR(20) NOT NULL DEFAULT 'none';\n"
+        f"sql/migrations/{color}": "ALTER TABLE todo ADD COLUMN color VARCHAR(20) NOT NULL DEFAULT 'none';\n"
                                               "CREATE INDEX todo_color ON todo (color, is_active);\n",
     }, "a page, an api method, a migration")
     assert api("api_t_prod", {}, st["ses"])[0] == 404          # not there yet
     rc, out = flyton("promote flyprod --skip-tests")
     assert rc == 0, out
-    assert "copy: ok: 0002_todo_color.sql" in out and "ok: 0002_todo_color.sql" in out
+    assert f"copy: ok: {color}" in out and f"ok: {color}" in out
     s, t = http(f"/cgi-bin/p?app=start&r=309012&ses={st['ses']}&rpage=t_prodpage")
     assert s == 200 and "<p id=t_prodpage>new page for admin</p>" in t
     s, a = api("api_t_prod", {}, st["ses"])
@@ -170,7 +172,7 @@ def test_promote_ships_a_page_an_api_method_and_a_migration():
     assert on_prod("mysql -N flyton -e 'SELECT id, name FROM todo ORDER BY id'") == rows
     assert on_prod("mysql -N flyton -e 'SELECT DISTINCT color FROM todo'").split() == ["none"]
     assert "todo_color" in on_prod("mysql -N flyton -e 'SHOW INDEX FROM todo'")
-    assert on_prod("mysql -N flyton -e \"SELECT COUNT(*) FROM migrations WHERE name = '0002_todo_color.sql' AND is_active = 1\"").strip() == "1"
+    assert on_prod(f"mysql -N flyton -e \"SELECT COUNT(*) FROM migrations WHERE name = '{color}' AND is_active = 1\"").strip() == "1"
     assert http("/pages/files/t_up.txt") == (200, "uploaded-on-prod\n")
     assert on_prod("md5sum /srv/flyton/shared/config.py") == cfg
     assert len(on_prod("ls /srv/flyton/backups").split()) >= 1
@@ -178,7 +180,7 @@ def test_promote_ships_a_page_an_api_method_and_a_migration():
     # again, with nothing new: the migration does not run twice
     rc, out = flyton("promote flyprod --skip-tests")
     assert rc == 0 and "no pending migrations" in out
-    assert on_prod("mysql -N flyton -e \"SELECT COUNT(*) FROM migrations WHERE name = '0002_todo_color.sql'\"").strip() == "1"
+    assert on_prod(f"mysql -N flyton -e \"SELECT COUNT(*) FROM migrations WHERE name = '{color}'\"").strip() == "1"
     st["good"] = current()
 
 
@@ -197,7 +199,7 @@ def test_a_release_that_fails_its_health_check_is_switched_back():
 def test_a_failing_migration_changes_nothing():
     good = current()
     before = on_prod("mysql -N flyton -e 'SHOW COLUMNS FROM todo; SELECT name, is_active FROM migrations ORDER BY id'")
-    commit({"sql/migrations/0003_bad.sql": "ALTER TABLE todo ADD COLUMN t_x INT NULL;\nALTER TABLE todo ADD COLUMN t_x INT NULL;\n"},
+    commit({f"sql/migrations/{free + 1:04d}_bad.sql": "ALTER TABLE todo ADD COLUMN t_x INT NULL;\nALTER TABLE todo ADD COLUMN t_x INT NULL;\n"},
            "a migration that fails")
     rc, out = flyton("promote flyprod --skip-tests")
     assert rc == 1 and "statement 2 of 2 failed" in out and "nothing changed" in out

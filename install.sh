@@ -7,6 +7,7 @@
 #                               the first time, until you give yours:
 #     --cert FILE --key FILE    your certificate (PEM, chain included) and key: kept for later runs
 #     --no-tls                  plain http on 80 (a proxy in front, e.g. CloudFront, serves https)
+#   --take-over                 a machine has one Flyton site: move it from another clone to this one
 #   FLYTON_ADMIN_PASSWORD=...   the password of the first admin user (else one is generated once):
 #                               sudo FLYTON_ADMIN_PASSWORD=... ./install.sh
 #   FLYTON_DB=flyton            the database name (FLYTON_DB_USER the database user)
@@ -23,6 +24,7 @@ bs_ver=5.3.8.0
 bs_sha=04f5cc95bbe5438d1e851d06c4ca1ad7f84bd36a09b4de5a1f54b524e8506859
 cfg="$root/server/config.py"
 prod=0
+takeover=0
 tls=()      # for server/bin/flyton tls, on a prod box
 cert="" key=""
 while [ $# -gt 0 ]; do
@@ -32,7 +34,8 @@ while [ $# -gt 0 ]; do
       if [ "$1" = --cert ]; then cert=$2; else key=$2; fi
       tls=(--cert "$cert" --key "$key"); shift ;;
     --no-tls) tls=(--off) ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    --take-over) takeover=1 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "install.sh: unknown option $1 (see --help)" >&2; exit 1 ;;
   esac
   shift
@@ -45,8 +48,15 @@ has_systemd() { [ -d /run/systemd/system ]; }
 sums() { cat /etc/apache2/sites-enabled/flyton.conf /etc/apache2/mods-enabled/*.load /etc/apache2/conf-enabled/*.conf 2>/dev/null | md5sum || true; }
 
 [ "$(id -u)" = 0 ] || die "run me as root: sudo ./install.sh"
-command -v apt-get >/dev/null || die "this needs apt (Ubuntu or Debian)"
+command -v apt-get >/dev/null ||
+  die "Flyton installs on Ubuntu 22.04/24.04 or Debian 12 (with apt), and this machine has no apt (Amazon Linux?): on Cloud9, make the environment with the Ubuntu Server 22.04 LTS platform"
 cd "$root"
+
+# one site, one database user per machine: a second clone would silently re-point both
+other=$(sed -n 's|^ *Alias /lib/ \(.*\)/client/lib/$|\1|p' /etc/apache2/sites-available/flyton.conf 2>/dev/null | head -n 1)
+if [ -n "$other" ] && [ "$other" != "$root" ] && [ -d "$other/server" ] && [ "$takeover" = 0 ]; then
+  die "this machine's Flyton site is the clone in $other (its Apache site, database $db and user $dbuser): work there, or move the site to this clone with sudo ./install.sh --take-over (that clone then stops working)"
+fi
 
 step "1/11 system packages"
 export DEBIAN_FRONTEND=noninteractive

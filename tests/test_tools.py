@@ -1,6 +1,9 @@
 # test_tools.py: kic_refine, and the db_* tools (db_ses, db_users, db_log, db_tab)
 # against the real database.
-from conftest import new_user, login, clear_fails
+import os
+import subprocess
+
+from conftest import new_user, login, clear_fails, top
 from tools.sql import *
 from tools.db_ses import *
 from tools.db_users import *
@@ -102,3 +105,29 @@ def test_gen_tabs():
     assert list_tab_dict("users", "is_active")["0"] == "deactivated"
     assert list_tab_dict("nosuch", "x") == {}
     kic_sql("DELETE FROM gen WHERE key1 = 't_color_type'")
+
+
+def test_install_on_a_machine_without_apt_says_what_to_pick(tmp_path):
+    # a PATH with what install.sh needs before its apt check, and no apt-get
+    import shutil
+    for c in ("bash", "dirname", "id"):
+        os.symlink(shutil.which(c), tmp_path / c)
+    r = subprocess.run(["bash", f"{top}/install.sh"], capture_output=True, text=True, timeout=60, env={"PATH": str(tmp_path)})
+    lines = r.stderr.strip().split("\n")
+    assert r.returncode == 1 and len(lines) == 1, r.stderr
+    assert "has no apt" in lines[0] and "Ubuntu Server 22.04 LTS" in lines[0] and "Cloud9" in lines[0]
+
+
+def test_a_second_clone_stops_and_names_the_first(tmp_path):
+    # install.sh of another clone on this machine (the site is this clone's): one line
+    # naming this clone and the way to move the site, and nothing changed
+    import shutil
+    conf = "/etc/apache2/sites-available/flyton.conf"
+    before = open(conf).read()
+    assert f"Alias /lib/ {top}/client/lib/" in before
+    shutil.copy(f"{top}/install.sh", tmp_path / "install.sh")
+    r = subprocess.run(["bash", str(tmp_path / "install.sh")], capture_output=True, text=True, timeout=60)
+    lines = r.stderr.strip().split("\n")
+    assert r.returncode == 1 and len(lines) == 1 and r.stdout == "", r.stdout + r.stderr
+    assert f"is the clone in {top}" in lines[0] and "--take-over" in lines[0]
+    assert open(conf).read() == before

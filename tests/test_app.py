@@ -1,5 +1,6 @@
 # test_app.py: the demo app's API over HTTP: register, todos (only your own),
 # profile, the admin's page, health. The browser side is in test_browser.py.
+import re
 import secrets
 
 from conftest import api, page, login, new_user, clear_fails, http
@@ -82,7 +83,7 @@ def test_password_and_phone(user):
 
 
 def test_admin_page_and_deactivation(user, admin):
-    st, h, t = page(admin["ses"], "users")
+    st, h, t = page(admin["ses"], "users", more=f"&q={user['u']}")
     assert st == 200 and f"<td>{user['u']}</td>" in t and "id=todos_table" in t
     st, h, t = page(user["ses"], "users")
     assert st == 403
@@ -107,3 +108,31 @@ def test_big_and_bad_files_are_refused(user):
     assert st == 413 and "file too large" in a["server"]["err"]
     st, a = api("api_todo_list", {"b64_file_x": "not base64!"}, user["ses"])
     assert st == 400 and a["server"]["err"] == "bad file data"
+
+
+def test_the_users_page_pages_and_finds_in_the_database(admin):
+    tag = "t_pg" + secrets.token_hex(3)
+    kic_sql("INSERT INTO users (username, Roles, data) SELECT CONCAT(%s, LPAD(n, 3, '0')), '[\"user\"]', '{}' FROM "
+            "(SELECT a.i * 10 + b.i AS n FROM (SELECT 0 i UNION SELECT 1 UNION SELECT 2 UNION SELECT 3 UNION SELECT 4 UNION SELECT 5 "
+            "UNION SELECT 6 UNION SELECT 7 UNION SELECT 8 UNION SELECT 9 UNION SELECT 10 UNION SELECT 11) a, "
+            "(SELECT 0 i UNION SELECT 1 UNION SELECT 2 UNION SELECT 3 UNION SELECT 4 UNION SELECT 5 UNION SELECT 6 "
+            "UNION SELECT 7 UNION SELECT 8 UNION SELECT 9) b) s", args=(tag + "_",))
+    assert count_in_sql({"table": "users", "where": {"username": ("like", tag)}})[0] == 120
+
+    def shown(more):
+        st, h, t = page(admin["ses"], "users", more=more)
+        assert st == 200
+        return re.findall(rf"<td>({tag}_\d+)</td>", t), t
+    names, t = shown(f"&q={tag}")
+    assert names == [f"{tag}_{i:03d}" for i in range(50)] and "id=users_next" in t and "id=users_prev" not in t
+    assert "1-50 / 120" in t
+    names, t = shown(f"&q={tag}&pg=3")
+    assert names == [f"{tag}_{i:03d}" for i in range(100, 120)] and "id=users_next" not in t and "id=users_prev" in t
+    assert shown(f"&q={tag}&pg=999")[0] == names                 # past the end: the last page
+    for bad in ("abc", "-1", "0", "1e3", "%27"):
+        assert shown(f"&q={tag}&pg={bad}")[0][:1] == [f"{tag}_000"]
+    names, t = shown(f"&q={tag}_11")
+    assert names == [f"{tag}_{i}" for i in range(110, 120)]
+    names, t = shown(f"&q={tag}%25")                             # with % it is a pattern: names starting so
+    assert len(names) == 50
+    assert shown(f"&q={tag}x")[0] == [] and "0 / 0" in shown(f"&q={tag}x")[1]

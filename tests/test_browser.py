@@ -305,6 +305,32 @@ def cross_site(ctx, other, api, names):
     assert kic_sql("SELECT username FROM users WHERE username = %s", args=(names + "ok_plain",)) == []
 
 
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_admin_pages_fit_a_phone_and_a_desktop(browser, admin, width):
+    c = browser.new_context(viewport={"width": width, "height": 844})
+    c.set_default_timeout(15000)
+    try:
+        pg = c.new_page()
+        ui_login(pg, admin["u"], admin["p"])
+        if width < 768:
+            # the menu folds under the toggler: Logout appears when it is opened
+            expect(pg.locator("#logout")).to_be_hidden()
+            pg.click("#kicnav_toggle")
+        expect(pg.locator("#logout")).to_be_visible()
+        box = pg.locator("#logout").bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width
+        pg.click("#menu_users")
+        pg.wait_for_url(re.compile(r"rpage=users"))
+        expect(pg.locator("#users_table")).to_be_visible()
+        # the page never scrolls sideways; a table wider than the screen scrolls inside its card
+        assert pg.evaluate("document.documentElement.scrollWidth") <= width
+        wide = pg.evaluate("(() => { const d = document.getElementById('users_table').parentElement; return [d.scrollWidth, d.clientWidth]; })()")
+        assert wide[1] <= width and (wide[0] > wide[1]) == (width < 768), wide
+        pg.screenshot(path=os.path.join(out_dir, f"users_{width}px.png"), full_page=True)
+    finally:
+        c.close()
+
+
 def test_no_session_token_reaches_the_server_logs():
     # run last in this file: every session the browser tests made
     toks = [w[0] for w in kic_sql("SELECT id FROM ses WHERE created_at > NOW() - INTERVAL 30 MINUTE")]

@@ -13,16 +13,21 @@ def header(data):
     who = esc(u.get("FirstName") or u.get("username", ""))
     site = esc(getattr(config, "site_name", "Flyton"))
     users = kicmenu("users", ses, txt("Users"), "nav-link") if is_ses_role(ses, "admin") else ""
-    return f"""<nav class="navbar navbar-expand bg-body-tertiary mb-3" id=kicheader>
+    # narrow screens (a phone): the links, the name and Logout fold under the toggler
+    return f"""<nav class="navbar navbar-expand-md bg-body-tertiary mb-3" id=kicheader>
       <div class=container-fluid>
         <span class=navbar-brand>{site}</span>
-        <div class="navbar-nav me-auto">
-          {kicmenu("dashboard", ses, txt("Dashboard"), "nav-link")}
-          {kicmenu("todo", ses, txt("Todos"), "nav-link")}
-          {kicmenu("profile", ses, txt("Profile"), "nav-link")}
-          {users}
+        <button class=navbar-toggler type=button id=kicnav_toggle data-bs-toggle=collapse data-bs-target="#kicnav"
+          aria-controls=kicnav aria-expanded=false aria-label="{esc(txt("Menu"))}"><span class=navbar-toggler-icon></span></button>
+        <div class="collapse navbar-collapse" id=kicnav>
+          <div class="navbar-nav me-auto">
+            {kicmenu("dashboard", ses, txt("Dashboard"), "nav-link")}
+            {kicmenu("todo", ses, txt("Todos"), "nav-link")}
+            {kicmenu("profile", ses, txt("Profile"), "nav-link")}
+            {users}
+          </div>
+          <span class="navbar-text me-2" id=whoami>{who}</span>
+          <button type=button class="btn btn-outline-secondary btn-sm" id=logout onclick=kic_logout()>{txt("Logout")}</button>
         </div>
-        <span class="navbar-text mx-2" id=whoami>{who}</span>
-        <button type=button class="btn btn-outline-secondary btn-sm" id=logout onclick=kic_logout()>{txt("Logout")}</button>
       </div>
     </nav>"""

@@ -53,7 +53,9 @@ command -v apt-get >/dev/null ||
 cd "$root"
 
 # one site, one database user per machine: a second clone would silently re-point both
-other=$(sed -n 's|^ *Alias /lib/ \(.*\)/client/lib/$|\1|p' /etc/apache2/sites-available/flyton.conf 2>/dev/null | head -n 1)
+other=""
+[ -f /etc/apache2/sites-available/flyton.conf ] &&
+  other=$(sed -n 's|^ *Alias /lib/ \(.*\)/client/lib/$|\1|p' /etc/apache2/sites-available/flyton.conf | head -n 1)
 if [ -n "$other" ] && [ "$other" != "$root" ] && [ -d "$other/server" ] && [ "$takeover" = 0 ]; then
   die "this machine's Flyton site is the clone in $other (its Apache site, database $db and user $dbuser): work there, or move the site to this clone with sudo ./install.sh --take-over (that clone then stops working)"
 fi

@@ -42,7 +42,13 @@ while [ $# -gt 0 ]; do
 done
 pypath="$root/server:$root/client/app:$root/server/apis"
 
-step() { printf '\n==> %s\n' "$*"; }
+# one line per step when nothing changes ("5/11 database ...: ok (detail)"); what changes
+# is said under the step's title
+cur="" told=0
+step() { cur=$*; told=0; }
+say() { [ $told = 1 ] || { printf '%s\n' "$cur"; told=1; }; printf '   %s\n' "$*"; }
+ok() { if [ $told = 1 ]; then printf '   ok: %s\n' "$*"; else printf '%s: ok (%s)\n' "$cur" "$*"; fi; }
+quiet() { local o; o=$("$@" 2>&1) || { say "$o"; return 1; }; case "$o" in ok:*) ok "${o#ok: }" ;; *) while IFS= read -r l; do say "$l"; done <<<"$o" ;; esac; }
 die() { printf 'install.sh: %s\n' "$*" >&2; exit 1; }
 has_systemd() { [ -d /run/systemd/system ]; }
 sums() { cat /etc/apache2/sites-enabled/flyton.conf /etc/apache2/mods-enabled/*.load /etc/apache2/conf-enabled/*.conf 2>/dev/null | md5sum || true; }
@@ -74,33 +80,38 @@ if ! dpkg -s mysql-server >/dev/null 2>&1 && ! dpkg -s mariadb-server >/dev/null
   need="$need $dbpkg"
 fi
 if [ -n "$need" ]; then
-  echo "installing:$need"
+  say "installing:$need"
   [ -n "$dbpkg" ] || apt-get update -q
   apt-get install -y -q $need
 fi
-echo "ok: apache2, mod_wsgi, $(dpkg -s mysql-server >/dev/null 2>&1 && echo mysql-server || echo mariadb-server), python3-venv"
+ok "apache2, mod_wsgi, $(dpkg -s mysql-server >/dev/null 2>&1 && echo mysql-server || echo mariadb-server), python3-venv"
 
 step "2/11 database server"
 svc=mariadb
 [ -x /etc/init.d/mariadb ] || svc=mysql
 if ! mysqladmin ping >/dev/null 2>&1; then
+  say "starting $svc"
   if has_systemd; then systemctl enable --now "$svc" || systemctl start "$svc"; else service "$svc" start; fi
 fi
 for i in $(seq 1 30); do mysqladmin ping >/dev/null 2>&1 && break; sleep 1; done
 mysqladmin ping >/dev/null 2>&1 || die "the database server did not start"
 sock=$(mysql -Nse 'SELECT @@socket')
-echo "ok: $svc is up (socket $sock)"
+ok "$svc is up (socket $sock)"
 
 step "3/11 python environment $venv ($connector)"
-[ -x "$venv/bin/python" ] || { mkdir -p /opt/flyton; /usr/bin/python3 -m venv "$venv"; }
-if ! "$venv/bin/pip" show mysql-connector-python 2>/dev/null | grep -q "^Version: ${connector#*==}$"; then
+[ -x "$venv/bin/python" ] || { say "making $venv"; mkdir -p /opt/flyton; /usr/bin/python3 -m venv "$venv"; }
+# (read first, then compared: grep -q closing the pipe early would fail pip under pipefail)
+have=$("$venv/bin/pip" show mysql-connector-python 2>/dev/null || true)
+if ! grep -q "^Version: ${connector#*==}$" <<<"$have"; then
+  say "installing $connector"
   "$venv/bin/pip" install -q --disable-pip-version-check "$connector"
 fi
 "$venv/bin/python" -c "import _mysql_connector" || die "mysql-connector-python has no C extension for this machine"
-echo "ok: $("$venv/bin/python" --version), mysql-connector $("$venv/bin/python" -c 'import mysql.connector as m; print(m.__version__)')"
+ok "$("$venv/bin/python" --version), mysql-connector $("$venv/bin/python" -c 'import mysql.connector as m; print(m.__version__)')"
 
 step "4/11 bootstrap $bs_ver into client/lib (from PyPI xstatic-bootstrap, sha256 pinned)"
 if ! grep -qs "Bootstrap  v${bs_ver%.*}" client/lib/bootstrap.min.css || [ ! -s client/lib/bootstrap.bundle.min.js ]; then
+  say "downloading xstatic-bootstrap==$bs_ver"
   t=$(mktemp -d)
   /usr/bin/python3 -m venv "$t/v"
   "$t/v/bin/pip" install -q --disable-pip-version-check "setuptools==69.5.1" "wheel==0.43.0"
@@ -111,7 +122,7 @@ if ! grep -qs "Bootstrap  v${bs_ver%.*}" client/lib/bootstrap.min.css || [ ! -s 
   cp "$d/css/bootstrap.min.css" "$d/css/bootstrap.rtl.min.css" "$d/js/bootstrap.bundle.min.js" client/lib/
   rm -rf "$t"
 fi
-echo "ok: $(head -c 60 client/lib/bootstrap.min.css | tr -d '\n')"
+ok "$(ls client/lib/bootstrap*.{css,js} 2>/dev/null | wc -l) files in client/lib"
 
 step "5/11 database '$db' and its user '$dbuser'"
 pw=""
@@ -126,7 +137,7 @@ ALTER USER '$dbuser'@'localhost' IDENTIFIED BY '$pw';
 GRANT ALL PRIVILEGES ON \`$db\`.* TO '$dbuser'@'localhost';
 FLUSH PRIVILEGES;
 SQL
-echo "ok: database $db, user $dbuser"
+ok "database $db, user $dbuser"
 
 step "6/11 server/config.py (root and the web server only)"
 if [ ! -f "$cfg" ]; then
@@ -136,24 +147,23 @@ if [ ! -f "$cfg" ]; then
   if [ "$prod" = 1 ]; then
     sed -i --follow-symlinks -e 's|^runtime = "cgi"|runtime = "wsgi"|' -e 's|^sys_mode = "dev"|sys_mode = "prod"|' "$cfg"
   fi
-  echo "written: $cfg"
+  say "written: $cfg"
 fi
 if [ "$prod" = 1 ] && ! grep -q '^runtime = "wsgi"' "$cfg"; then
   grep -q '^runtime = ' "$cfg" && sed -i --follow-symlinks 's|^runtime = .*|runtime = "wsgi"|' "$cfg" || echo 'runtime = "wsgi"' >> "$cfg"
-  echo "runtime set to wsgi in $cfg"
+  say "runtime set to wsgi in $cfg"
 fi
 runtime=$(PYTHONPATH="$pypath" "$venv/bin/python" -c "import config; print(getattr(config, 'runtime', 'cgi'))")
 case "$runtime" in cgi|wsgi) ;; *) die "server/config.py: runtime is \"cgi\" or \"wsgi\", not \"$runtime\"" ;; esac
 chown root:www-data "$cfg"
 chmod 640 "$cfg"
-echo "ok: $(stat -c '%A %U:%G' "$cfg") server/config.py"
+ok "$(stat -c '%A %U:%G' "$cfg") server/config.py"
 
 step "7/11 tables: the pending migrations of sql/migrations"
-server/bin/flyton migrate
-echo "ok: $(mysql -Nse "SELECT GROUP_CONCAT(table_name ORDER BY table_name) FROM information_schema.tables WHERE table_schema='$db'")"
+quiet server/bin/flyton migrate || die "the migrations failed (above)"
 
 step "8/11 the first admin user"
-PYTHONPATH="$pypath" "$venv/bin/python" server/apis/tools/mkadmin.py
+quiet env PYTHONPATH="$pypath" "$venv/bin/python" server/apis/tools/mkadmin.py || die "no first admin user (above)"
 
 step "9/11 web server access to the clone ($root)"
 # www-data may pass through the folders above the clone (a closed home folder
@@ -162,15 +172,15 @@ d="$root"
 while [ "$d" != "/" ]; do
   if ! runuser -u www-data -- test -x "$d"; then
     setfacl -m u:www-data:x "$d" 2>/dev/null || chmod o+x "$d"
-    echo "www-data may pass through $d"
+    say "www-data may pass through $d"
   fi
   d=$(dirname "$d")
 done
 if setfacl -R -m u:www-data:rX client server 2>/dev/null && setfacl -R -d -m u:www-data:rX client server 2>/dev/null; then
-  echo "ok: ACL read access for www-data on client/ and server/"
+  ok "ACL read access for www-data on client/ and server/"
 else
   chmod -R o+rX client server
-  echo "ok: read access for others on client/ and server/ (no ACL support here)"
+  ok "read access for others on client/ and server/ (no ACL support here)"
 fi
 setfacl -b "$cfg" 2>/dev/null || true
 chmod 640 "$cfg"
@@ -202,7 +212,9 @@ CRON
 chmod 644 /etc/cron.d/flyton
 if has_systemd; then systemctl enable --now cron >/dev/null 2>&1 || true
 elif ! pgrep -x cron >/dev/null; then service cron start || true; fi
-PYTHONPATH="$pypath" "$venv/bin/python" server/apis/tools/cron/archive.py --dry-run
+PYTHONPATH="$pypath" "$venv/bin/python" server/apis/tools/cron/archive.py --dry-run >/dev/null 2>&1 ||
+  die "the archive job fails its dry run: $venv/bin/python server/apis/tools/cron/archive.py --dry-run"
+ok "every night at 03:17, log /var/log/flyton-archive.log"
 
 step "11/11 Apache site (runtime $runtime)"
 mpm=$(a2query -M 2>/dev/null || echo event)
@@ -227,7 +239,7 @@ base=http://localhost
 # a box installed with --prod once stays one: /etc/flyton/tls says how it serves https
 if [ "$prod" = 1 ] || [ -s /etc/flyton/tls ]; then
   # a prod box serves https: the certificate given now, the one recorded before, or a self-signed one
-  server/bin/flyton tls "${tls[@]}"
+  quiet server/bin/flyton tls "${tls[@]}" || die "no certificate for https (above)"
   if grep -qx off /etc/flyton/tls; then
     server/bin/flyton vhost flyton "*:80" "$runtime" > /etc/apache2/sites-available/flyton.conf
   else
@@ -248,14 +260,14 @@ after=$(sums)
 if ! pgrep -x apache2 >/dev/null; then
   if has_systemd; then systemctl enable apache2 >/dev/null 2>&1 || true; systemctl start apache2
   else service apache2 start || apache2ctl start; fi
-  echo "started apache2"
+  say "started apache2"
 elif [ "$before" != "$after" ]; then
   # a full restart, not graceful: a newly enabled cgid needs its daemon started
   if has_systemd; then systemctl restart apache2
   else service apache2 restart || { apache2ctl stop || true; sleep 1; apache2ctl start; }; fi
-  echo "restarted apache2 (its site or modules changed)"
+  say "restarted apache2 (its site or modules changed)"
 else
-  echo "ok: apache2 runs, nothing changed"
+  ok "apache2 runs, nothing changed"
 fi
 # -k: this is our own site on this machine, whatever certificate it has
 for i in $(seq 1 20); do curl -kfsS -o /dev/null $base/pages/login/ && break; sleep 0.5; done

@@ -141,6 +141,11 @@ def test_every_page_parameter_answers_hostile_input_with_a_page(log_mark):
             jobs.append(("&".join(f"{a}={b}" for a, b in q.items() if b is not None) + f"&{k}={v}",))
     for v in vals[:40]:
         jobs.append((f"app=start&ses={ses}", f"rpage={v}&flt={v}".encode()))
+    au, ap, aid = new_user(["admin"])
+    ases = login(au, ap)
+    for v in vals:                        # the users page's search and page number, as its admin
+        jobs.append((f"app=start&r=309012&ses={ases}&rpage=users&q={v}",))
+        jobs.append((f"app=start&r=309012&ses={ases}&rpage=users&q=t_&pg={v}",))
     for rpage in ("dashboard", "todo", "profile", "mfa", "users", "about", "__init__", "_x", "body", "header"):
         jobs.append((f"app=start&r=309012&ses={ses}&rpage={rpage}&flt=%27",))
     assert len(jobs) > 300

@@ -258,3 +258,15 @@ def login_mfa(user, s):
     st, a = api("api_login", {"u": user["u"], "p": user["p"], "code": kictotp(s)})
     assert a["server"]["allow"] == 1, a
     return a["server"]["ses"]
+
+
+def test_a_name_saved_before_names_were_normalised_still_logs_in(gen_keep):
+    # older rows may hold "T_Mixed": login by any case of it, and look-alikes still refused
+    u, p, uid = new_user()
+    mixed = u.upper()
+    sqlmod.sql("UPDATE users SET username = %s WHERE id = %s", (mixed, uid))
+    for typed in (u, mixed, "ｔ" + u[1:]):
+        st, a = api("api_login", {"u": typed, "p": p})
+        assert a["server"]["allow"] == 1, typed
+    st, a = api("api_login", {"u": u.replace("t_", "t_\u0301", 1), "p": p})
+    assert a["server"]["allow"] == 0

@@ -22,7 +22,8 @@ def db_users(username):
         return {}
     username = norm_user(username)
     u = get_record("users", username, "username")
-    if not u or not u.get("is_active") or u.get("username") != username:
+    # (norm_user of the stored name too: a "Dana" saved before names were normalised still logs in)
+    if not u or not u.get("is_active") or norm_user(u.get("username") or "") != username:
         return {}
     u["Roles"] = roles_of(u)
     return u

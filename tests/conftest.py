@@ -111,6 +111,15 @@ def reload_site():
     return r.stdout
 
 
+def clone_copy(dest):
+    # the files of this clone (committed or not, but none that git ignores) copied to dest
+    os.makedirs(dest)
+    ls = subprocess.run(["git", "-C", top, "ls-files", "-co", "--exclude-standard", "-z"], capture_output=True, check=True)
+    names = b"\0".join(n for n in ls.stdout.split(b"\0") if n and os.path.exists(os.path.join(top, n.decode())))
+    tar = subprocess.run(["tar", "--null", "-T", "-", "-cf", "-"], cwd=top, input=names, capture_output=True, check=True)
+    subprocess.run(["tar", "-xf", "-", "-C", dest], input=tar.stdout, check=True)
+
+
 @contextlib.contextmanager
 def config_lines(text):
     # the test instance's config.py with text added, for the time of a with block

@@ -394,3 +394,19 @@ def test_the_error_page_leads_back_with_the_session(user, temp_file):
     assert st == 200 and "id=kicheader" in t
     st, h, t = page("no-such-session-0123456789abcdef", "t_fail")
     assert st == 302
+
+
+def test_pages_of_a_group_live_in_its_folder(user, temp_file):
+    # tab..., test..., card_... pages are in admin/tabs/, admin/test/, admin/cards/ (tools/pagedirs.py)
+    for rel, name in (("tabs", "tab_t1"), ("test", "test_t1"), ("cards", "card_t1")):
+        temp_file(f"client/app/admin/{rel}/{name}.py", f"def {name}(data):\n    return '<p id=grp>{rel} {name}</p>'\n")
+        st, h, t = page(user["ses"], name)
+        assert st == 200 and f"<p id=grp>{rel} {name}</p>" in t, (name, st)
+    # the group's name alone is not a way in: only the name decides the folder
+    temp_file("client/app/admin/tab_t2.py", "def tab_t2(data):\n    return 'top-level tab'\n")
+    temp_file("client/app/admin/tabs/other_t3.py", "def other_t3(data):\n    return 'grouped other'\n")
+    assert page(user["ses"], "tab_t2")[0] == 404
+    assert page(user["ses"], "other_t3")[0] == 404
+    for bad in ("tabs.tab_t1", "tabs/tab_t1", "tabs%2Ftab_t1", "..%2Ftabs%2Ftab_t1", "cards", "tabs.__init__"):
+        st, h, t = page(user["ses"], bad)
+        assert st == 404 and "grouped" not in t and "<p id=grp>" not in t, bad

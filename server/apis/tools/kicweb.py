@@ -11,6 +11,7 @@ import urllib.parse
 
 from tools import sql
 from tools.kicreq import *
+from tools.pagedirs import pagedirs
 
 name_re = re.compile(r"^[a-z0-9_]{1,60}\Z")
 here = os.path.dirname(os.path.abspath(__file__))
@@ -142,16 +143,17 @@ def load(name):
 
 
 def run_page(folder, page, data):
-    # client/app/<folder>/<page>.py, function <page>(data) -> html string
+    # client/app/<folder>/<page>.py (or its group's folder: tools/pagedirs.py), function <page>(data) -> html string
     if not is_name(folder) or not is_name(page) or page in reserved or page.startswith("_"):
         raise NoPage(page)
-    path = os.path.join(app_dir, folder, page + ".py")
-    if not os.path.isfile(path):
+    g = pagedirs(page)
+    rel = f"{folder}/{g}/{page}" if g else f"{folder}/{page}"
+    if not os.path.isfile(os.path.join(app_dir, rel + ".py")):
         raise NoPage(page)
-    f = getattr(load(f"{folder}.{page}"), page, None)
+    f = getattr(load(rel.replace("/", ".")), page, None)
     if not callable(f):
         # a programming error, not a missing page: said plainly on a dev box, logged on prod
-        msg = f"client/app/{folder}/{page}.py has no function {page}(data): a page file's first function has the file's name"
+        msg = f"client/app/{rel}.py has no function {page}(data): a page file's first function has the file's name"
         if is_dev():
             raise RuntimeError(msg)
         log(msg)

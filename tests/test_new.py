@@ -1,0 +1,125 @@
+# test_new.py: `flyton new page|api|table` in a copy of the clone: what it writes, and
+# what it refuses (writing nothing). That the files it writes work on a real site, with
+# their tests passing, is shown by the tutorial's test (test_tutorial.py).
+import os
+import ast
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import top, clone_copy
+
+
+@pytest.fixture
+def copy(tmp_path):
+    d = tmp_path / "clone"
+    clone_copy(str(d))
+    return d
+
+
+def new(copy, *args):
+    r = subprocess.run([f"{copy}/server/bin/flyton", "new"] + list(args), capture_output=True, text=True, timeout=60)
+    return r.returncode, r.stdout + r.stderr
+
+
+def files(copy):
+    # every file of the copy with its content, to see that a refusal changed nothing
+    out = {}
+    for d, dirs, names in os.walk(copy):
+        for n in names:
+            p = os.path.join(d, n)
+            out[p] = open(p, "rb").read()
+    return out
+
+
+def first_function(p):
+    return [n.name for n in ast.parse(open(p).read()).body if isinstance(n, ast.FunctionDef)][0]
+
+
+def test_page_api_and_table_are_written_the_flyton_way(copy):
+    os.chown(copy / "client/app/admin", 4242, 4242)   # a developer's clone: the new file is theirs
+    rc, out = new(copy, "page", "notes")
+    assert rc == 0, out
+    p = copy / "client/app/admin/notes.py"
+    assert first_function(p) == "notes" and "from tools.kicutil import *" in p.read_text()
+    assert os.stat(p).st_uid == 4242 and os.stat(p).st_mode & 0o777 == 0o644
+    assert first_function(copy / "tests/test_page_notes.py").startswith("test_notes")
+
+    rc, out = new(copy, "api", "api_note_add")     # with or without the api_ prefix
+    assert rc == 0, out
+    assert first_function(copy / "server/apis/api/api_note_add.py") == "api_note_add"
+    assert "from tools.kicapi import *" in (copy / "server/apis/api/api_note_add.py").read_text()
+    assert (copy / "tests/test_api_note_add.py").exists()
+
+    before = (copy / "sql/tables.sql").read_text()
+    rc, out = new(copy, "table", "notes", "--owned")
+    assert rc == 0, out
+    mig = sorted(os.listdir(copy / "sql/migrations"))
+    assert mig[-1] == "0003_notes.sql" and len(mig) == 3
+    m = (copy / "sql/migrations/0003_notes.sql").read_text()
+    assert "CREATE TABLE IF NOT EXISTS notes" in m and "user_id     INT NOT NULL" in m and "AUTO_INCREMENT=20001" in m
+    after = (copy / "sql/tables.sql").read_text()
+    assert after.startswith(before)
+    entry = after[len(before):]
+    assert "-- notes: " in entry and "-- DROP:   DROP TABLE notes;" in entry and "| 20001" in entry
+    assert m.split("\n", 3)[3] in entry                       # the picture is the same statement
+    db = copy / "server/apis/tools/db_notes.py"
+    assert first_function(db) == "db_notes" and "from tools.sql import *" in db.read_text()
+    assert "def notes_list(user_id):" in db.read_text()
+
+    # a second table gets the next free range and the next number; a plain one has no owner
+    rc, out = new(copy, "table", "prods")
+    assert rc == 0, out
+    m = (copy / "sql/migrations/0004_prods.sql").read_text()
+    assert "AUTO_INCREMENT=40001" in m and "user_id" not in m
+    for d in ("client/app/admin", "server/apis/api", "server/apis/tools", "tests"):
+        for n in os.listdir(copy / d):
+            if n.endswith(".py"):
+                compile(open(copy / d / n).read(), n, "exec")
+
+
+@pytest.mark.parametrize("args,says", [
+    (("page", "Notes"), "lowercase letters"),
+    (("page", "x"), "2 to 31"),
+    (("page", "1notes"), "starting with a letter"),
+    (("page", "no-tes"), "lowercase letters"),
+    (("page", "notes\n"), "lowercase letters"),
+    (("page", "../x"), "lowercase letters"),
+    (("page", "class"), "keeps for itself"),
+    (("page", "header"), "keeps for itself"),
+    (("page", "todo"), "client/app/admin/todo.py exists"),
+    (("page", "notes", "--app", "../x"), "no app folder"),
+    (("api", "todo_add"), "server/apis/api/api_todo_add.py exists"),
+    (("api", "api_"), "an API method name"),
+    (("table", "todo"), "already made"),
+    (("table", "users"), "keeps for itself"),
+    (("table", "order"), "MySQL reserves"),
+    (("table", "notes_arc"), "archive"),
+    (("thing", "notes"), "invalid choice"),
+])
+def test_bad_or_taken_names_are_refused_and_nothing_is_written(copy, args, says):
+    before = files(copy)
+    rc, out = new(copy, *args)
+    assert rc != 0 and says in out, out
+    assert "Traceback" not in out
+    assert files(copy) == before
+
+
+def test_a_second_new_of_the_same_name_is_refused(copy):
+    assert new(copy, "table", "notes")[0] == 0
+    before = files(copy)
+    rc, out = new(copy, "table", "notes")
+    assert rc != 0 and "already made" in out and files(copy) == before
+
+
+def test_a_page_of_a_group_goes_to_its_folder(copy):
+    rc, out = new(copy, "page", "tab_orders")
+    assert rc == 0, out
+    assert first_function(copy / "client/app/admin/tabs/tab_orders.py") == "tab_orders"
+    shutil.rmtree(copy / "client/app/admin/cards")          # a group folder not there yet is made
+    rc, out = new(copy, "page", "card_sales")
+    assert rc == 0, out
+    assert (copy / "client/app/admin/cards/__init__.py").exists()
+    assert first_function(copy / "client/app/admin/cards/card_sales.py") == "card_sales"
+    assert not (copy / "client/app/admin/card_sales.py").exists()

@@ -17,6 +17,11 @@ db = {
 
 cors_origins = []           # origins allowed to call /cgi-bin/api from another site
 no_ses_meths = ["api_login", "api_ping", "api_register"]   # API methods that need no session
+                            # (login, ping and the two of "forgot password" always)
+site_url = "http://localhost"   # the address people open: the links in mails start with it
+mail = {"host": "localhost", "port": 25, "tls": "", "user": "", "password": "",
+        "from": "Flyton <noreply@localhost>"}   # the SMTP server of kicmail (docs/tools.md);
+                            # tls: "" | "starttls" (port 587) | "ssl" (port 465)
 max_body = 10 * 1024 * 1024  # largest API request body, bytes
 max_file = 5 * 1024 * 1024   # largest file sent with a file_ key, bytes
 db_wait = 10                # seconds a request waits for a database that is restarting

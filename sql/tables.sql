@@ -29,6 +29,8 @@
 --   Roles     JSON list of role names, the names come from gen row "roles": ["admin"]
 --   sis       the password as a salted slow hash (scrypt$n$r$p$salt$hash), never the password
 --   data      email, phone, mfa (TOTP secret and on/off) ...
+--   email     data.email in lower case, kept by the database (a generated column):
+--             unique when set, so two users never share an address (0003_mail.sql)
 -- DROP (deletes every user!):   DROP TABLE users;
 -- example rows:
 -- | id   | username | LastName | FirstName | Roles     | sis            | is_active | data                         |
@@ -45,7 +47,10 @@ CREATE TABLE IF NOT EXISTS users (
   is_active   TINYINT(1) NOT NULL DEFAULT 1,
   created_at  TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
   updated_at  TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
-  data        JSON NULL
+  data        JSON NULL,
+  email       VARCHAR(255)
+    AS (NULLIF(NULLIF(LOWER(JSON_UNQUOTE(JSON_EXTRACT(data, '$.email'))), ''), 'null')) STORED,
+  UNIQUE KEY users_email (email)
 ) ENGINE=InnoDB AUTO_INCREMENT=1001 DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 
@@ -103,6 +108,7 @@ INSERT IGNORE INTO gen (key1, val1, data) VALUES
   ('login_fail_min', '15', NULL),
   ('login_slow_max_s', '60', NULL),
   ('login_known_days', '30', NULL),
+  ('pwreset_min', '30', NULL),
   ('arc_ses_days', '7', NULL),
   ('arc_logs_days', '90', NULL);
 
@@ -192,6 +198,29 @@ CREATE TABLE IF NOT EXISTS throttle (
 ) ENGINE=InnoDB AUTO_INCREMENT=50001 DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 CREATE TABLE IF NOT EXISTS throttle_arc LIKE throttle;
 
+
+-- pwreset: the links of "forgot password" (api_pw_forgot mails one, api_pw_reset uses it).
+--   user_id   whose password the link sets
+--   name      sha256 of the link's token, in hex: the token itself is only in the mail
+--   is_active 1 the link works, 0 used (or a newer link was sent, or the password was set)
+--   A link works for gen pwreset_min minutes (30) after created_at, once.
+--   data      ip: the address that asked for it
+-- DROP (every mailed link stops working):   DROP TABLE pwreset;
+-- example rows:
+-- | id     | user_id | name         | is_active | created_at          | data                 |
+-- | 600001 | 1002    | 9f86d08188.. | 0         | 2026-11-20 09:12:44 | {"ip": "10.0.0.5"}   |
+-- | 600002 | 1002    | 60303ae22b.. | 1         | 2026-11-22 10:01:07 | {"ip": "10.0.0.5"}   |
+CREATE TABLE IF NOT EXISTS pwreset (
+  id          INT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  user_id     INT NOT NULL,
+  name        CHAR(64) NOT NULL,
+  is_active   TINYINT(1) NOT NULL DEFAULT 1,
+  created_at  TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+  updated_at  TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
+  data        JSON NULL,
+  UNIQUE KEY pwreset_name (name),
+  KEY pwreset_user (user_id, is_active)
+) ENGINE=InnoDB AUTO_INCREMENT=600001 DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 -- migrations: which files of sql/migrations ran on this database (server/bin/flyton migrate).
 --   name      the file, 0002_todo_color.sql

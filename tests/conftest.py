@@ -121,6 +121,20 @@ def clone_copy(dest):
 
 
 @contextlib.contextmanager
+def chromium_page():
+    # one page of a headless Chromium (Debian's) for a test that needs a browser once
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox", "--disable-gpu"])
+        try:
+            pg = b.new_page()
+            pg.set_default_timeout(15000)
+            yield pg
+        finally:
+            b.close()
+
+
+@contextlib.contextmanager
 def config_lines(text):
     # the test instance's config.py with text added, for the time of a with block
     keep = open(cfg_file).read()

@@ -9,14 +9,14 @@ from tools.sql import *
 
 def test_register_validates_and_creates_a_plain_user():
     u = "r_" + secrets.token_hex(4)
-    good = {"u": u, "p": "longenough", "first": "Dana", "last": "Levi", "email": "dana@example.com"}
+    good = {"u": u, "p": "longenough", "first": "Dana", "last": "Levi", "email": f"Dana.{u}@Example.com"}
     for k, v in (("u", "ab"), ("u", "no spaces"), ("p", "short"), ("email", "nope"), ("first", "x" * 61)):
         st, a = api("api_register", dict(good, **{k: v}))
         assert a["server"]["allow"] == 0 and a["server"]["fld"] == k, (k, v)
     st, a = api("api_register", good)
     assert a["server"]["allow"] == 1
     w = get_record("users", a["server"]["user_id"])
-    assert w["username"] == u and w["email"] == "dana@example.com" and parse_json(w["Roles"]) == ["user"]
+    assert w["username"] == u and w["email"] == f"dana.{u}@example.com" and parse_json(w["Roles"]) == ["user"]
     st, a = api("api_register", good)
     assert a["server"]["allow"] == 0 and a["server"]["fld"] == "u"
     clear_fails()

@@ -76,7 +76,7 @@ def test_register_login_todos_logout(ctx):
     pg.fill("#p", "browserpass1")
     pg.fill("#first", "Noa")
     pg.fill("#last", "Browser")
-    pg.fill("#email", "noa@example.com")
+    pg.fill("#email", f"{u}@example.com")
     pg.click("#go")
     expect(pg.locator("#done")).to_be_visible()
     pg.click("#tologin")

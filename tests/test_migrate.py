@@ -112,6 +112,27 @@ def test_an_existing_install_upgrades_without_losing_a_row(scratch):
     assert root_sql("SELECT COUNT(*) FROM users WHERE username LIKE 'old_%'", db) == [["2"]]
 
 
+def test_users_sharing_an_address_before_0003_lose_nothing(scratch):
+    # the unique email needs one user per address: the first keeps it, the others' move to email_was
+    db = scratch["db"]
+    shutil.copy(f"{top}/sql/migrations/0002_throttle.sql", scratch["mig"])
+    assert scratch["migrate"]()[0] == 0
+    root_sql("""INSERT INTO users (username, data) VALUES ('a', '{"email": "same@x.com"}'), ('b', '{"email": "SAME@x.com"}'),
+                ('c', '{"email": "same@x.com", "phone": "1"}'), ('d', '{"email": ""}'), ('e', '{"email": null}'),
+                ('f', '{"email": ""}'), ('g', '{"email": "own@x.com"}'), ('h', NULL)""", db)
+    shutil.copy(f"{top}/sql/migrations/0003_mail.sql", scratch["mig"])
+    rc, out = scratch["migrate"]()
+    assert rc == 0, out
+    got = root_sql("SELECT username, IFNULL(email, '-'), IFNULL(JSON_UNQUOTE(JSON_EXTRACT(data, '$.email_was')), '-') "
+                   "FROM users ORDER BY username", db)
+    assert got == [["a", "same@x.com", "-"], ["b", "-", "SAME@x.com"], ["c", "-", "same@x.com"], ["d", "-", "-"],
+                   ["e", "-", "-"], ["f", "-", "-"], ["g", "own@x.com", "-"], ["h", "-", "-"]]
+    assert root_sql("SELECT JSON_UNQUOTE(JSON_EXTRACT(data, '$.phone')) FROM users WHERE username = 'c'", db) == [["1"]]
+    r = subprocess.run(["mysql", db, "-e", """UPDATE users SET data = '{"email": "Own@X.com"}' WHERE username = 'h'"""],
+                       capture_output=True, text=True)
+    assert r.returncode != 0 and "users_email" in r.stderr
+
+
 def test_a_file_changed_after_it_ran_is_refused(scratch):
     write(scratch["mig"], "0002_a.sql", "ALTER TABLE todo ADD COLUMN a INT NULL;\n")
     assert scratch["migrate"]()[0] == 0

@@ -53,11 +53,12 @@ def test_page_api_and_table_are_written_the_flyton_way(copy):
     assert (copy / "tests/test_api_note_add.py").exists()
 
     before = (copy / "sql/tables.sql").read_text()
+    n = len(os.listdir(copy / "sql/migrations"))
     rc, out = new(copy, "table", "notes", "--owned")
     assert rc == 0, out
     mig = sorted(os.listdir(copy / "sql/migrations"))
-    assert mig[-1] == "0003_notes.sql" and len(mig) == 3
-    m = (copy / "sql/migrations/0003_notes.sql").read_text()
+    assert mig[-1] == f"{n + 1:04d}_notes.sql" and len(mig) == n + 1
+    m = (copy / "sql/migrations" / mig[-1]).read_text()
     assert "CREATE TABLE IF NOT EXISTS notes" in m and "user_id     INT NOT NULL" in m and "AUTO_INCREMENT=20001" in m
     after = (copy / "sql/tables.sql").read_text()
     assert after.startswith(before)
@@ -71,7 +72,7 @@ def test_page_api_and_table_are_written_the_flyton_way(copy):
     # a second table gets the next free range and the next number; a plain one has no owner
     rc, out = new(copy, "table", "prods")
     assert rc == 0, out
-    m = (copy / "sql/migrations/0004_prods.sql").read_text()
+    m = (copy / "sql/migrations" / f"{n + 2:04d}_prods.sql").read_text()
     assert "AUTO_INCREMENT=40001" in m and "user_id" not in m
     for d in ("client/app/admin", "server/apis/api", "server/apis/tools", "tests"):
         for n in os.listdir(copy / d):

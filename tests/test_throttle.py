@@ -200,7 +200,7 @@ def test_register_refuses_names_that_look_like_taken_ones(gen_keep):
     addr = "127.0.%d.%d" % tuple(uuid.uuid4().bytes[:2])     # a fresh address: register counts per address
 
     def reg(u):
-        form = {"u": u, "p": "a-good-password", "first": "A", "last": "B", "email": "a@example.com"}
+        form = {"u": u, "p": "a-good-password", "first": "A", "last": "B", "email": uuid.uuid4().hex + "@example.com"}
         return api_from(addr, "api_register", form)[1]["server"]
     assert reg(base)["allow"] == 1
     for twin in ("ｔ_" + base[2:], base.upper(), "t-" + base[2:], "t." + base[2:], base + " "):

@@ -16,7 +16,7 @@ import urllib.request
 
 import pytest
 
-from conftest import top, cfg_file, runtime, out_dir, clone_copy
+from conftest import top, cfg_file, runtime, out_dir, clone_copy, chromium_page
 from test_migrate import root_sql
 
 home = "/opt/flyton/tutorial"      # readable by the web server, unlike a clone under /root
@@ -31,7 +31,7 @@ pytestmark = pytest.mark.skipif(runtime != "cgi", reason="the tutorial runs on a
 
 def steps():
     # the runnable blocks of the tutorial, in order: (kind, text, path)
-    lines = open(f"{top}/docs/tutorial.md", encoding="utf-8").read().split("\n")
+    lines = text_of_tutorial().split("\n")
     out, i, last = [], 0, ""
     while i < len(lines):
         m = re.match(r"^```(\w*)$", lines[i])
@@ -46,6 +46,10 @@ def steps():
         out.append((kind, text, f.group(1) if f else ""))
         i, last = j + 1, ""
     return out
+
+
+def text_of_tutorial():
+    return open(f"{top}/docs/tutorial.md", encoding="utf-8").read()
 
 
 def sh(cmd, cwd, env, timeout=300):
@@ -136,6 +140,9 @@ def test_the_tutorial_runs_as_printed_and_its_feature_works(tut):
                     continue
                 rc, out = sh(cmd, app, env)
                 assert rc == 0, f"{cmd}\n{out}"
+                # every file the command says it wrote is one the tutorial names
+                for f in re.findall(r"^wrote (\S+)$", out, re.M):
+                    assert f"`{f}`" in text_of_tutorial(), f"{cmd} wrote {f}, which docs/tutorial.md does not name"
                 done["sh"] += 1
         elif kind in ("python", "js"):
             assert path, f"a {kind} block with no `path`: before it:\n{text[:200]}"
@@ -170,25 +177,19 @@ def test_the_tutorial_runs_as_printed_and_its_feature_works(tut):
     assert root_sql("SELECT COUNT(*) FROM notes WHERE name = 'buy <milk>'", tut["db"]) == [["1"]]
 
     # and in Chromium, as the tutorial says: the menu's Notes, type, Add
-    from playwright.sync_api import sync_playwright, expect
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox", "--disable-gpu"])
-        try:
-            pg = b.new_page()
-            pg.set_default_timeout(15000)
-            pg.goto(url + "/pages/login/")
-            pg.fill("#u", v)
-            pg.fill("#p", "tutorialpw2")
-            pg.click("#go")
-            expect(pg.locator("#kicheader")).to_be_visible()
-            pg.click("#menu_notes")
-            expect(pg.locator("#notes_none")).to_be_visible()
-            pg.click("#note_add")
-            expect(pg.locator("#note_err")).not_to_be_empty()
-            pg.fill("#note", "water the plants")
-            pg.click("#note_add")
-            expect(pg.locator("#notes_list li", has_text="water the plants")).to_have_count(1)
-            os.makedirs(out_dir, exist_ok=True)
-            pg.screenshot(path=f"{out_dir}/tutorial_notes.png")
-        finally:
-            b.close()
+    from playwright.sync_api import expect
+    with chromium_page() as pg:
+        pg.goto(url + "/pages/login/")
+        pg.fill("#u", v)
+        pg.fill("#p", "tutorialpw2")
+        pg.click("#go")
+        expect(pg.locator("#kicheader")).to_be_visible()
+        pg.click("#menu_notes")
+        expect(pg.locator("#notes_none")).to_be_visible()
+        pg.click("#note_add")
+        expect(pg.locator("#note_err")).not_to_be_empty()
+        pg.fill("#note", "water the plants")
+        pg.click("#note_add")
+        expect(pg.locator("#notes_list li", has_text="water the plants")).to_have_count(1)
+        os.makedirs(out_dir, exist_ok=True)
+        pg.screenshot(path=f"{out_dir}/tutorial_notes.png")

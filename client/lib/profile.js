@@ -1,4 +1,4 @@
-// profile.js: password and phone number of the logged-in user.
+// profile.js: password, email and phone number of the logged-in user.
 
 async function profile_pw() {
   var res = await call_server("api_password", {old: go_el("old").value, new: go_el("new").value});
@@ -11,6 +11,14 @@ async function profile_phone() {
     go_el("phone").value = res.server.phone;
   }
   profile_show(res, ["phone"], "Phone saved.");
+}
+
+async function profile_email() {
+  var res = await call_server("api_email", {email: go_el("email").value});
+  if (res.server.allow) {
+    go_el("email").value = res.server.email;
+  }
+  profile_show(res, ["email"], "Email saved.");
 }
 
 // the message goes under the field the server names

@@ -1,4 +1,4 @@
-# profile.py: the user's own settings: password, phone number, two-step login.
+# profile.py: the user's own settings: password, email, phone number, two-step login.
 from tools.sql import *
 from tools.kicutil import *
 from tools.kiclang import *
@@ -16,6 +16,9 @@ def profile(data):
       {kicinput("old", txt("Current password"), "", {"type": "password"})}
       {kicinput("new", txt("New password"), txt("8 characters or more"), {"type": "password"})}
       <button type=button class="btn btn-primary btn-sm" id=pw_go onclick=profile_pw()>{txt("Change password")}</button>
+      <h2 class="h6 mt-4">{txt("Email")}</h2>
+      {kicinput("email", txt("Email address (for a forgotten password)"), "name@example.com", {"value": d.get("email", ""), "type": "email"})}
+      <button type=button class="btn btn-primary btn-sm" id=email_go onclick=profile_email()>{txt("Save email")}</button>
       <h2 class="h6 mt-4">{txt("Phone")}</h2>
       {kicinput("phone", txt("Phone number"), "+972 50 123 4567", {"value": d.get("phone", "")})}
       <button type=button class="btn btn-primary btn-sm" id=phone_go onclick=profile_phone()>{txt("Save phone")}</button>

@@ -8,7 +8,7 @@ from tools.db_users import *
 from tools.db_ses import *
 from tools.db_log import *
 from tools.kictotp import check_totp
-from tools.throttle import throttle, throttle_ok
+from tools.throttle import throttle, throttle_ok, wait_text
 
 
 def api_login(data):
@@ -27,9 +27,9 @@ def api_login(data):
     bycode = 1 if code and m.get("on") else 0
     wait = throttle(u, ip, bycode)
     if wait:
-        msg = f"Too many failed logins. Try again in {minutes(wait['wait'])}."
+        msg = f"Too many failed logins. Try again in {wait_text(wait['wait'])}."
         if wait["slow"]:
-            msg = f"Too many failed logins for this user. Try again in {minutes(wait['wait'])}, or add the code of your authenticator app."
+            msg = f"Too many failed logins for this user. Try again in {wait_text(wait['wait'])}, or add the code of your authenticator app."
         api_err(msg, {"wait": wait["wait"], "mfa": wait["slow"]})
         return
     ok = check_pw(p, w.get("sis") if w else None)
@@ -46,12 +46,6 @@ def api_login(data):
     throttle_ok(u, ip)
     add_log("login", u, {"uid": w["id"], "ip": ip})
     api_ok({"ses": ses})
-
-
-def minutes(s):
-    if s < 90:
-        return f"{s} seconds"
-    return f"{-(-s // 60)} minutes"
 
 
 def failed(u, ip):

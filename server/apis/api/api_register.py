@@ -33,7 +33,10 @@ def api_register(data):
     if look_taken(v["u"]):
         api_err("This username is taken, or looks too much like one that is", {"fld": "u"})
         return
-    w = add_user(v["u"], v["p"], ["user"], v["first"], v["last"], {"email": v["email"]})
+    w = add_user(v["u"], v["p"], ["user"], v["first"], v["last"], {"email": v["email"]} if v["email"] else {})
+    if not w["status"] and "users_email" in w.get("err", ""):
+        api_err("This email address belongs to another user", {"fld": "email"})
+        return
     if not w["status"]:
         api_err("This username is taken", {"fld": "u"})
         return

@@ -57,6 +57,21 @@ def throttle_clear(u):
     sql("UPDATE throttle SET n = 0 WHERE name = %s OR name LIKE %s", (f"user {key_of(u)}", f"pair {key_of(u)} %"))
 
 
+def throttle_count(u):
+    # the checks booked for username u in the window, from every address
+    g = limits()
+    w = sql("SELECT IF(since < NOW() - INTERVAL %s SECOND, 0, n) FROM throttle WHERE name = %s",
+            (g["window"], f"user {key_of(u)}"))[0]
+    return w[0][0] if w else 0
+
+
+def wait_text(s):
+    # seconds to wait, as people say it: "40 seconds", "15 minutes"
+    if s < 90:
+        return f"{s} seconds"
+    return f"{-(-s // 60)} minutes"
+
+
 def limits():
     g = gen_data()
 

@@ -1,0 +1,66 @@
+# kicmail.py: sending mail, on the standard library (smtplib, email). The SMTP server is
+# config.mail in server/config.py (docs/tools.md, "tools/kicmail.py"):
+#   mail = {"host": "localhost", "port": 25, "tls": "", "user": "", "password": "",
+#           "from": "Flyton <noreply@localhost>", "timeout": 10}
+#   tls: "" plain (a relay on the box), "starttls" (port 587), "ssl" (port 465)
+# A send never raises: it answers {"status": True} or {"status": False, "err": ...}, and a
+# failure is written to the error log.
+import ssl
+import smtplib
+from email.message import EmailMessage
+from email.utils import make_msgid, formatdate
+
+import config
+from tools.kic_refine import validate_email
+
+defaults = {"host": "localhost", "port": 25, "tls": "", "user": "", "password": "",
+            "from": "Flyton <noreply@localhost>", "timeout": 10}
+
+
+def kicmail(to, subject, text, html=""):
+    # one mail to one address: a text body, and an HTML one when given
+    c = dict(defaults, **(getattr(config, "mail", None) or {}))
+    if not isinstance(to, str) or not validate_email(to):
+        return fail(f"not an email address: {str(to)[:80]!r}")
+    try:
+        m = EmailMessage()
+        m["From"] = c["from"]
+        m["To"] = to
+        m["Subject"] = str(subject)     # a new line in a header is refused here (ValueError)
+        m["Date"] = formatdate(localtime=True)
+        m["Message-ID"] = make_msgid(domain=c["from"].rsplit("@", 1)[-1].strip("> ") or "localhost")
+        m.set_content(str(text))
+        if html:
+            m.add_alternative(str(html), subtype="html")
+    except (ValueError, TypeError) as e:
+        return fail(f"the message is not valid: {e}")
+    try:
+        send(c, m)
+    except (OSError, smtplib.SMTPException, ssl.SSLError) as e:
+        return fail(f"could not send to {to} through {c['host']}:{c['port']}: {e.__class__.__name__}: {e}")
+    return {"status": True}
+
+
+def send(c, m):
+    t = float(c["timeout"])
+    if c["tls"] == "ssl":
+        s = smtplib.SMTP_SSL(c["host"], int(c["port"]), timeout=t, context=ssl.create_default_context())
+    else:
+        s = smtplib.SMTP(c["host"], int(c["port"]), timeout=t)
+    try:
+        if c["tls"] == "starttls":
+            s.starttls(context=ssl.create_default_context())
+        if c["user"]:
+            s.login(c["user"], c["password"])
+        s.send_message(m)
+    finally:
+        try:
+            s.quit()
+        except (OSError, smtplib.SMTPException):
+            s.close()
+
+
+def fail(err):
+    from tools.kicweb import log
+    log(f"kicmail: {err}")
+    return {"status": False, "err": err}

@@ -1,0 +1,223 @@
+# test_mail.py: tools/kicmail.py and "forgot password", against a real SMTP server
+# (aiosmtpd) that the test starts on loopback: the site sends, the test reads what
+# arrived and follows the link, over HTTP and in Chromium.
+import re
+import time
+import socket
+import hashlib
+import secrets
+import threading
+from email import message_from_bytes, policy
+
+import pytest
+from aiosmtpd.controller import Controller
+
+import config
+from conftest import site, chromium_page, api, api_from, login, new_user, clear_fails, config_lines, error_log
+from tools.sql import *
+from tools.kicmail import kicmail
+
+
+class Box:
+    # the SMTP server's inbox: every message as it arrived
+    def __init__(self):
+        self.got = []
+        self.cv = threading.Condition()
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.cv:
+            self.got.append((envelope.rcpt_tos, message_from_bytes(envelope.content, policy=policy.default)))
+            self.cv.notify_all()
+        return "250 OK"
+
+    def wait(self, n=1, s=20):
+        # the first n messages, waiting up to s seconds for them
+        with self.cv:
+            self.cv.wait_for(lambda: len(self.got) >= n, timeout=s)
+            assert len(self.got) >= n, f"{len(self.got)} message(s) arrived, {n} expected"
+            return self.got[:n]
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+@pytest.fixture(scope="module")
+def smtp():
+    box = Box()
+    c = Controller(box, hostname="127.0.0.1", port=free_port())
+    c.start()
+    yield {"box": box, "port": c.port}
+    c.stop()
+
+
+@pytest.fixture
+def mailsite(smtp):
+    # the test site sends its mail to the SMTP server above; links start with the test site's address
+    smtp["box"].got.clear()
+    clear_fails()
+    with config_lines(f'mail = {{"host": "127.0.0.1", "port": {smtp["port"]}, "from": "Flyton <noreply@example.com>"}}\n'
+                      f'site_url = "{site}"'):
+        yield smtp["box"]
+
+
+def body_of(m):
+    return m.get_body(("plain",)).get_content()
+
+
+def link_of(m):
+    u = re.search(r"(\S+/pages/login/reset\.html#t=([A-Za-z0-9_-]+))", body_of(m))
+    assert u, body_of(m)
+    return u.group(1), u.group(2)
+
+
+def mail_user():
+    e = f"m_{secrets.token_hex(5)}@example.com"
+    u, p, uid = new_user(data={"email": e})
+    return {"u": u, "p": p, "id": uid, "e": e}
+
+
+def test_kicmail_sends_and_says_clearly_when_it_cannot(smtp, monkeypatch):
+    box = smtp["box"]
+    box.got.clear()
+    monkeypatch.setattr(config, "mail", {"host": "127.0.0.1", "port": smtp["port"], "from": "Site <site@example.com>"}, raising=False)
+    assert kicmail("dana@example.com", "Hello ✓", "plain text", "<p>html</p>") == {"status": True}
+    to, m = box.wait(1)[0]
+    assert to == ["dana@example.com"] and m["Subject"] == "Hello ✓" and m["From"] == "Site <site@example.com>"
+    assert body_of(m).strip() == "plain text" and "<p>html</p>" in m.get_body(("html",)).get_content()
+    # no header can be smuggled in through a subject or an address
+    for to, subject in (("dana@example.com", "x\nBcc: evil@example.com"), ("dana@example.com\nBcc: evil@example.com", "x"),
+                        ("not an address", "x")):
+        w = kicmail(to, subject, "body")
+        assert w["status"] is False and w["err"], w
+    time.sleep(0.5)
+    assert len(box.got) == 1
+    # a server that is not there: a clear error, in the log too, never an exception
+    monkeypatch.setattr(config, "mail", {"host": "127.0.0.1", "port": free_port(), "timeout": 3}, raising=False)
+    w = kicmail("dana@example.com", "x", "body")
+    assert w["status"] is False and "could not send to dana@example.com through 127.0.0.1" in w["err"]
+    assert "kicmail: could not send to dana@example.com" in open(config.log_file).read()
+
+
+def test_forgot_password_mails_a_single_use_link_that_sets_the_password(mailsite):
+    m = mail_user()
+    s1, s2 = login(m["u"], m["p"]), login(m["u"], m["p"])       # two tabs, logged in
+    st, a = api("api_pw_forgot", {"email": m["e"].upper()})
+    assert a["server"]["allow"] == 1 and "If a user has this address" in a["server"]["msg"]
+    to, msg = mailsite.wait(1)[0]
+    assert to == [m["e"]] and m["u"] in body_of(msg)
+    url, t = link_of(msg)
+    assert url == f"{site}/pages/login/reset.html#t={t}"
+    # the database keeps only the token's hash
+    rows = kic_sql("SELECT name, is_active FROM pwreset WHERE user_id = %s", args=(m["id"],))
+    assert rows == [(hashlib.sha256(t.encode()).hexdigest(), 1)]
+    # the password rules of register; a refused password does not use the link up
+    st, a = api("api_pw_reset", {"t": t, "p": "short"})
+    assert a["server"]["allow"] == 0 and a["server"]["fld"] == "p"
+    st, a = api("api_pw_reset", {"t": t, "p": "a-new-password-1"})
+    assert a["server"]["allow"] == 1, a
+    for s in (s1, s2):                                           # every session ended
+        st, a = api("api_todo_list", {}, s)
+        assert a["server"]["allow"] == 0 and a["server"].get("sact") == "out"
+    assert api("api_login", {"u": m["u"], "p": m["p"]})[1]["server"]["allow"] == 0
+    assert api("api_login", {"u": m["u"], "p": "a-new-password-1"})[1]["server"]["allow"] == 1
+    st, a = api("api_pw_reset", {"t": t, "p": "another-password-2"})     # once only
+    assert a["server"]["allow"] == 0 and "does not work" in a["server"]["msg"]
+    assert api("api_login", {"u": m["u"], "p": "a-new-password-1"})[1]["server"]["allow"] == 1
+
+
+def test_the_answer_is_the_same_for_an_address_nobody_has(mailsite):
+    m = mail_user()
+    t0 = time.monotonic()
+    st1, a1 = api("api_pw_forgot", {"email": m["e"]})
+    t1 = time.monotonic()
+    st2, a2 = api("api_pw_forgot", {"email": f"nobody_{secrets.token_hex(4)}@example.com"})
+    t2 = time.monotonic()
+    assert (st1, a1) == (st2, a2)
+    # each answer waits for the same floor, mail or no mail (a lower bound: no noisy-timing test)
+    assert t1 - t0 >= 1.4 and t2 - t1 >= 1.4
+    mailsite.wait(1)
+    time.sleep(0.5)
+    assert len(mailsite.got) == 1 and mailsite.got[0][0] == [m["e"]]
+    # a bad address is the one answer that differs: it says nothing about users
+    st, a = api("api_pw_forgot", {"email": "nope"})
+    assert a["server"]["allow"] == 0 and a["server"]["fld"] == "email"
+
+
+def test_a_link_expires_and_a_newer_one_ends_the_older(mailsite):
+    m = mail_user()
+    api("api_pw_forgot", {"email": m["e"]})
+    api("api_pw_forgot", {"email": m["e"]})
+    (_, first), (_, second) = mailsite.wait(2)
+    t1, t2 = link_of(first)[1], link_of(second)[1]
+    assert t1 != t2
+    assert api("api_pw_reset", {"t": t1, "p": "a-new-password-1"})[1]["server"]["allow"] == 0
+    kic_sql("UPDATE pwreset SET created_at = NOW() - INTERVAL 31 MINUTE WHERE name = %s",
+            args=(hashlib.sha256(t2.encode()).hexdigest(),))
+    assert api("api_pw_reset", {"t": t2, "p": "a-new-password-1"})[1]["server"]["allow"] == 0
+    for bad in ("", "x" * 43, "../../etc", None, 5, t2 + "\n"):
+        st, a = api("api_pw_reset", {"t": bad, "p": "a-new-password-1"})
+        assert st < 500 and a["server"]["allow"] == 0, bad
+    assert api("api_login", {"u": m["u"], "p": m["p"]})[1]["server"]["allow"] == 1
+
+
+def test_asking_for_links_is_throttled_per_address_and_per_client(mailsite):
+    m = mail_user()
+    a_ip, b_ip = "127.0.%d.%d" % tuple(secrets.token_bytes(2)), "127.0.%d.%d" % tuple(secrets.token_bytes(2))
+    for i in range(5):
+        assert api_from(a_ip, "api_pw_forgot", {"email": m["e"]})[1]["server"]["allow"] == 1, i
+    a = api_from(a_ip, "api_pw_forgot", {"email": m["e"]})[1]["server"]
+    assert a["allow"] == 0 and "Too many" in a["msg"]
+    a = api_from(b_ip, "api_pw_forgot", {"email": m["e"]})[1]["server"]     # the address, from anywhere: slowed
+    assert a["allow"] == 0 and "Too many" in a["msg"]
+    other = mail_user()
+    assert api_from(b_ip, "api_pw_forgot", {"email": other["e"]})[1]["server"]["allow"] == 1
+    assert len(mailsite.wait(6)) == 6
+
+
+def test_an_address_belongs_to_one_user(user):
+    e = f"u_{secrets.token_hex(5)}@example.com"
+    r = {"u": "r_" + secrets.token_hex(4), "p": "longenough", "first": "A", "last": "B", "email": e}
+    assert api("api_register", r)[1]["server"]["allow"] == 1
+    st, a = api("api_register", dict(r, u="r_" + secrets.token_hex(4), email=e.upper()))
+    assert a["server"]["allow"] == 0 and a["server"]["fld"] == "email" and "another user" in a["server"]["msg"]
+    st, a = api("api_email", {"email": e}, user["ses"])
+    assert a["server"]["allow"] == 0 and "another user" in a["server"]["msg"]
+    mine = f"Mine_{secrets.token_hex(4)}@Example.com"
+    st, a = api("api_email", {"email": mine}, user["ses"])
+    assert a["server"]["allow"] == 1 and a["server"]["email"] == mine.lower()
+    assert kic_sql("SELECT email FROM users WHERE id = %s", args=(user["id"],)) == [(mine.lower(),)]
+    assert api("api_email", {"email": ""}, user["ses"])[1]["server"]["allow"] == 1
+    assert kic_sql("SELECT email FROM users WHERE id = %s", args=(user["id"],)) == [(None,)]
+    assert api("api_email", {"email": "not an address"}, user["ses"])[1]["server"]["fld"] == "email"
+
+
+@pytest.mark.browser
+def test_forgot_password_in_the_browser(mailsite):
+    from playwright.sync_api import expect
+    m = mail_user()
+    with chromium_page() as pg:
+        pg.goto(site + "/pages/login/")
+        pg.click("#toforgot")
+        pg.fill("#email", m["e"])
+        pg.click("#go")
+        expect(pg.locator("#msg")).to_contain_text("If a user has this address")
+        url, t = link_of(mailsite.wait(1)[0][1])
+        pg.goto(url)
+        expect(pg).to_have_url(site + "/pages/login/reset.html")      # the token left the address bar
+        pg.fill("#p", "browser-new-pw-1")
+        pg.fill("#p2", "browser-new-pw-2")
+        pg.click("#go")
+        expect(pg.locator("#msg")).to_contain_text("differ")
+        pg.fill("#p2", "browser-new-pw-1")
+        pg.click("#go")
+        expect(pg.locator("#msg")).to_contain_text("Your password is set")
+        pg.click("#tologin")
+        pg.fill("#u", m["u"])
+        pg.fill("#p", "browser-new-pw-1")
+        pg.click("#go")
+        expect(pg.locator("#kicheader")).to_be_visible()

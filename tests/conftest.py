@@ -92,13 +92,32 @@ def login(u, p):
     return a["server"]["ses"]
 
 
+log_files = ("/var/log/apache2/error.log", logs + "_error.log", config.log_file)
+
+
 def error_log():
     # mod_cgid writes what scripts print to stderr into the main error log
     t = ""
-    for f in ("/var/log/apache2/error.log", logs + "_error.log", config.log_file):
+    for f in log_files:
         if os.path.exists(f):
             t += open(f, encoding="utf-8", errors="replace").read()
     return t
+
+
+def log_mark():
+    # a function that returns what the error logs got since this call (each log from its own end:
+    # one offset into all of them would shift when the first grows)
+    ends = {f: os.path.getsize(f) if os.path.exists(f) else 0 for f in log_files}
+
+    def since():
+        t = ""
+        for f, n in ends.items():
+            if os.path.exists(f):
+                with open(f, "rb") as fh:
+                    fh.seek(n)
+                    t += fh.read().decode("utf-8", "replace")
+        return t
+    return since
 
 
 def reload_site():

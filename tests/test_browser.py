@@ -99,7 +99,7 @@ def test_register_login_todos_logout(ctx):
     expect(todo_item(pg, "water the plants")).to_have_count(0)
 
     pg.reload()
-    names = pg.locator("#todo_list li span").all_inner_texts()
+    names = pg.locator("#todo_list li span[id^=name_]").all_inner_texts()
     assert names == ["call the bank at 9", "buy milk"]
     assert "todo-done" in pg.locator(f"#name_{todo_id(pg, 'buy milk')}").get_attribute("class")
     assert not pg.locator(f"#done_{i}").is_checked()
@@ -124,7 +124,7 @@ def test_a_hostile_title_is_only_text(ctx, user):
     bad = "<img src=x onerror=alert(1)><script>window.pwned=1</script>"
     add_todo(pg, bad)
     pg.reload()
-    expect(pg.locator("#todo_list li span").first).to_have_text(bad)
+    expect(pg.locator("#todo_list li span[id^=name_]").first).to_have_text(bad)
     assert pg.locator("#todo_list img").count() == 0
     assert pg.evaluate("window.pwned") is None
     pg.wait_for_timeout(300)
@@ -165,7 +165,7 @@ def test_a_button_with_use_carries_the_radio_value(ctx, user):
     pg.click("label[for=flt_done]")
     pg.click("#filters button")
     pg.wait_for_url(re.compile(r"&flt=done$"))
-    assert pg.locator("#todo_list li span").all_inner_texts() == ["done one"]
+    assert pg.locator("#todo_list li span[id^=name_]").all_inner_texts() == ["done one"]
     assert pg.locator("#flt_done").is_checked()
 
 
@@ -284,7 +284,7 @@ def cross_site(ctx, other, api, names):
     pg = ctx.new_page()
     pg.goto(other + "/evil.html")
     js = """async ([api, u]) => {
-      const body = (v) => JSON.stringify({info: {}, input: {u: v, p: "a-good-password", first: "A", last: "B", email: "a@example.com"}});
+      const body = (v) => JSON.stringify({info: {}, input: {u: v, p: "a-good-password", first: "A", last: "B", email: v + "@example.com"}});
       const got = [];
       try { await fetch(api, {method: "POST", mode: "no-cors", headers: {"Content-Type": "text/plain"}, body: body(u + "_plain")}); got.push("sent"); }
       catch (e) { got.push("blocked"); }

@@ -103,6 +103,7 @@ def head_html():
   <script src="/lib/kicdev.server.js"></script>
   <script src="/lib/kicdev.bs5.js"></script>
   <script src="/lib/kicbutton.js"></script>
+  <script src="/lib/kicedit.js"></script>
   <script src="/lib/secure.js"></script>
 </head>
 <body>

@@ -1,7 +1,8 @@
-# todo.py: the user's todos: add, mark done, rename, delete; a filter with radios.
+# todo.py: the user's todos: add, mark done, rename (in place too), delete; a filter with radios.
 from tools.kicutil import *
 from tools.kiclang import *
 from tools.db_todo import *
+from tools.kicedit import kicedit
 
 filters = [("all", "All"), ("open", "To do"), ("done", "Done")]
 
@@ -11,7 +12,7 @@ def todo(data):
     uid = data["s"]["my_user_id"]
     flt = data.get("flt") if data.get("flt") in ("all", "open", "done") else "all"
     n = db_todo(uid)
-    rows = "".join(todo_row(t) for t in todo_list(uid, flt))
+    rows = "".join(todo_row(data, t) for t in todo_list(uid, flt))
     if not rows:
         rows = f"""<li class="list-group-item text-body-secondary" id=todo_none>{txt("Nothing here yet")}</li>"""
     h = f"""<div class="col-12 col-lg-8">
@@ -41,13 +42,14 @@ def flt_radios(flt):
     return h
 
 
-def todo_row(t):
+def todo_row(data, t):
     id = t["id"]
     done = " checked" if t["done"] else ""
     cls = "todo-done" if t["done"] else ""
+    name = kicedit(data, "todo", id, "name", t["name"])    # click the title to rename it in place
     return f"""<li class="list-group-item d-flex align-items-center gap-2" id=todo_{id}>
         <input type=checkbox class=form-check-input id=done_{id}{done} onclick="todo_done({id})">
-        <span class="flex-grow-1 {cls}" id=name_{id}>{esc(t["name"])}</span>
+        <span class="flex-grow-1 {cls}" id=name_{id}>{name}</span>
         <input class="form-control form-control-sm d-none" id=ed_{id} value="{esc(t["name"])}" maxlength=200>
         <button type=button class="btn btn-outline-secondary btn-sm" id=edit_{id} onclick="todo_edit({id})">{txt("Edit")}</button>
         <button type=button class="btn btn-outline-danger btn-sm" id=del_{id} onclick="todo_del({id})">{txt("Delete")}</button>

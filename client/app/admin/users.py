@@ -5,6 +5,7 @@ from tools.kicutil import *
 from tools.kiclang import *
 from tools.kicweb import need_role
 from tools.db_tab import list_tab_dict
+from tools.kicedit import kicedit
 
 
 per_page = 50
@@ -24,7 +25,7 @@ def users(data):
     found = [dict(zip(cols.split(","), t)) for t in w] if isinstance(w, list) else []
     state = list_tab_dict("users", "is_active")
     counts = todo_counts([u["id"] for u in found])
-    rows = "".join(user_row(u, state, counts.get(u["id"], 0), data["s"]["my_user_id"]) for u in found)
+    rows = "".join(user_row(data, u, state, counts.get(u["id"], 0)) for u in found)
     shown = f"{(pg - 1) * per_page + 1}-{(pg - 1) * per_page + len(found)}" if found else "0"
     prev = pager(ses, q, pg - 1, txt("Previous"), "users_prev") if pg > 1 else ""
     nxt = pager(ses, q, pg + 1, txt("Next"), "users_next") if pg < last else ""
@@ -76,8 +77,10 @@ def todo_counts(ids):
     return {t[0]: t[1] for t in w} if isinstance(w, list) else {}
 
 
-def user_row(u, state, n, me):
-    name = esc(f"{u['FirstName'] or ''} {u['LastName'] or ''}")
+def user_row(data, u, state, n):
+    me = data["s"]["my_user_id"]
+    # the names are edited in place (tools/kicedit.py; db_users.py says who may)
+    name = kicedit(data, "users", u["id"], "FirstName", u["FirstName"] or "") + " " + kicedit(data, "users", u["id"], "LastName", u["LastName"] or "")
     roles = esc(", ".join(parse_json(u["Roles"]) or []))
     off = ""
     if u["is_active"] and u["id"] != me:

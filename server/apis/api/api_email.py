@@ -2,6 +2,7 @@
 # is one user's only.
 from tools.sql import *
 from tools.kicapi import *
+from tools.db_users import email_taken
 
 
 def api_email(data):
@@ -13,6 +14,9 @@ def api_email(data):
     e = kic_refine("Email", v, {"is": "email", "max": 255})
     if isinstance(e, dict):
         api_err(e["err"], {"fld": "email"})
+        return
+    if email_taken(e, data["s"]["my_user_id"]):
+        api_err("This email address belongs to another user", {"fld": "email"})
         return
     w = add_to_data("users", data["s"]["my_user_id"], "email", e)
     if not w["status"]:

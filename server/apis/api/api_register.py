@@ -33,6 +33,9 @@ def api_register(data):
     if look_taken(v["u"]):
         api_err("This username is taken, or looks too much like one that is", {"fld": "u"})
         return
+    if v["email"] and email_taken(v["email"]):
+        api_err("This email address belongs to another user", {"fld": "email"})
+        return
     w = add_user(v["u"], v["p"], ["user"], v["first"], v["last"], {"email": v["email"]} if v["email"] else {})
     if not w["status"] and "users_email" in w.get("err", ""):
         api_err("This email address belongs to another user", {"fld": "email"})

@@ -3,6 +3,11 @@
 from tools.sql import *
 from tools.kicapi import api_id
 
+# a title: kept as typed (pages escape it); only control characters are refused
+name_rule = ("Title", {"min": 1, "max": 200, "regex": r"[^\x00-\x1f\x7f]*"})
+# what may be edited in place (tools/kicedit.py): the title, by the todo's owner
+edits = {"name": {"check": name_rule, "owner": "user_id"}}
+
 
 def db_todo(user_id):
     # how many open and done todos the user has: {"open": n, "done": n}
@@ -36,8 +41,7 @@ def todo_get(user_id, id):
 
 def todo_chk(i):
     # clean and check the input of a todo: {"status": 1, "name": ..} or {"status": 0, "err": .., "fld": ..}
-    # kept as typed (pages escape it); only control characters are refused
-    name = kic_refine("Title", i.get("name"), {"min": 1, "max": 200, "regex": r"[^\x00-\x1f\x7f]*"})
+    name = kic_refine(name_rule[0], i.get("name"), name_rule[1])
     if isinstance(name, dict):
         return {"status": 0, "err": name["err"], "fld": "name"}
     return {"status": 1, "name": name}

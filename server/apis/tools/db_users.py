@@ -11,6 +11,9 @@ pw_n, pw_r, pw_p = 2 ** 14, 8, 1     # scrypt work factor: about 16 MB and 50 ms
 # (a constant: made once per process it cost CGI one more scrypt per unknown name)
 dummy = "scrypt$16384$8$1$3B5wK0qC7sV9mX2aL4dR8g==$Yp0b7Zq3u1hK9sX2mC5vL8aR4dT6wE0iO3nB7gF1jH4="
 # look-alike letters: a new username may not look like one that is there ("adm1n")
+# what may be edited in place (tools/kicedit.py): the names, by the user or an admin
+edits = {"FirstName": {"check": ("First name", {"cln": 1, "max": 60}), "owner": "id", "role": "admin"},
+         "LastName": {"check": ("Last name", {"cln": 1, "max": 60}), "owner": "id", "role": "admin"}}
 looks = [("0", "o"), ("1", "l"), ("i", "l"), ("5", "s"), ("-", "_"), (".", "_"), ("rn", "m"), ("vv", "w"), ("cl", "d")]
 
 
@@ -110,6 +113,12 @@ def add_user(username, password, roles=[], first="", last="", data={}):
         return {"status": False, "err": f"unknown role: {bad[0]}"}
     return insert_to_sql({"table": "users", "set": {"username": username, "sis": hash_pw(password),
                           "Roles": list(roles), "FirstName": first, "LastName": last}, "data": dict(data)})
+
+
+def email_taken(e, user_id=0):
+    # 1 when another user has this address (the unique key of users.email decides in the end)
+    w = find_in_sql({"table": "users", "what": "id", "where": {"email": str(e).lower(), "id": ("!=", user_id)}})
+    return 1 if isinstance(w, tuple) else 0
 
 
 def set_pw(user_id, password):

@@ -1,0 +1,131 @@
+# test_edit.py: inline editing (tools/kicedit.py, api_edit, client/lib/kicedit.js): what a
+# page marks is what may be saved, by whom the table's db_ file says, with its checks. Over
+# HTTP, and in Chromium on the todo page and the admin's users page.
+import re
+import secrets
+
+import pytest
+
+from conftest import site, api, page, login, new_user, chromium_page
+from tools.sql import *
+from tools.kicedit import edit_key
+
+
+def add_todo(ses, name):
+    st, a = api("api_todo_add", {"name": name}, ses)
+    assert a["server"]["allow"] == 1
+    return a["server"]["id"]
+
+
+def mark(ses, rpage, table, id, field, more=""):
+    # the mark the page drew for this value
+    st, h, t = page(ses, rpage, more=more)
+    m = re.search(rf"id=ed_{table}_{id}_{field} [^>]*data-k=([0-9a-f]+)", t)
+    assert m, f"no editable {table} {id} {field} on {rpage}"
+    return m.group(1)
+
+
+def edit(ses, t, i, f, k, v):
+    return api("api_edit", {"t": t, "i": i, "f": f, "k": k, "v": v}, ses)[1]["server"]
+
+
+def name_of(id):
+    return kic_sql("SELECT name FROM todo WHERE id = %s", args=(id,))[0][0]
+
+
+def test_a_marked_value_is_saved_after_its_checks(user):
+    id = add_todo(user["ses"], "first title")
+    k = mark(user["ses"], "todo", "todo", id, "name")
+    a = edit(user["ses"], "todo", id, "name", k, "  renamed in place ")
+    assert a["allow"] == 1 and a["v"] == "renamed in place"
+    assert name_of(id) == "renamed in place"
+    for bad in ("", "   ", "x" * 201, "a\x00b", None, ["x"], {"a": 1}):
+        a = edit(user["ses"], "todo", id, "name", k, bad)
+        assert a["allow"] == 0 and a["err"], bad
+    assert name_of(id) == "renamed in place"
+
+
+def test_the_mark_is_for_one_session_row_and_field(user):
+    id = add_todo(user["ses"], "mine")
+    other_id = add_todo(user["ses"], "mine too")
+    k = mark(user["ses"], "todo", "todo", id, "name")
+    later = login(user["u"], user["p"])                         # the same user, another tab
+    u2, p2, uid2 = new_user()
+    s2 = login(u2, p2)
+    for ses, t, i, f, kk in ((user["ses"], "todo", id, "name", "0" * 40), (user["ses"], "todo", id, "name", ""),
+                             (user["ses"], "todo", other_id, "name", k), (user["ses"], "todo", id, "done", k),
+                             (user["ses"], "todo", id, "user_id", k), (user["ses"], "users", id, "name", k),
+                             (later, "todo", id, "name", k), (s2, "todo", id, "name", k)):
+        a = edit(ses, t, i, f, kk, "taken over")
+        assert a["allow"] == 0, (t, i, f)
+    assert name_of(id) == "mine" and name_of(other_id) == "mine too"
+
+
+def test_only_what_the_db_file_allows_and_only_rows_the_user_may_change(user, admin):
+    # marks made here with the site's own key: even a right mark gets no further than the rules
+    ses, uid = user["ses"], user["id"]
+    id = add_todo(ses, "mine")
+    for t, i, f in (("todo", id, "user_id"), ("todo", id, "is_active"), ("ses", 1, "data"), ("gen", 101, "val1"),
+                    ("users", uid, "Roles"), ("users", uid, "sis"), ("../x", 1, "name"), ("todo", id, "name`")):
+        a = edit(ses, t, i, f, edit_key(ses, t, i, f), "x")
+        assert a["allow"] == 0, (t, f)
+    u2, p2, uid2 = new_user()
+    theirs = add_todo(login(u2, p2), "theirs")
+    assert edit(ses, "todo", theirs, "name", edit_key(ses, "todo", theirs, "name"), "mine now")["allow"] == 0
+    assert name_of(theirs) == "theirs"
+    # names: the user their own, an admin anyone's
+    assert edit(ses, "users", uid2, "FirstName", edit_key(ses, "users", uid2, "FirstName"), "Eve")["allow"] == 0
+    assert edit(ses, "users", uid, "FirstName", edit_key(ses, "users", uid, "FirstName"), "Me")["allow"] == 1
+    k = mark(admin["ses"], "users", "users", uid2, "LastName", f"&q={u2}")
+    a = edit(admin["ses"], "users", uid2, "LastName", k, "  Cohen ")
+    assert a["allow"] == 1 and a["v"] == "Cohen"
+    assert kic_sql("SELECT FirstName, LastName FROM users WHERE id = %s", args=(uid2,)) == [("Test", "Cohen")]
+
+
+def ui_login(pg, u, p, rpage, more=""):
+    # logged in as a person does (the tab keeps its session), then on the page
+    from playwright.sync_api import expect
+    pg.goto(site + "/pages/login/")
+    pg.fill("#u", u)
+    pg.fill("#p", p)
+    pg.click("#go")
+    expect(pg.locator("#kicheader")).to_be_visible()
+    pg.click(f"#menu_{rpage}")
+    if more:
+        pg.goto(pg.url + more)
+    expect(pg.locator("#kicheader")).to_be_visible()
+
+
+@pytest.mark.browser
+def test_rename_a_todo_in_place_and_an_admin_renames_a_user(user, admin):
+    from playwright.sync_api import expect
+    id = add_todo(user["ses"], "water plants")
+    with chromium_page() as pg:
+        ui_login(pg, user["u"], user["p"], "todo")
+        e = f"#ed_todo_{id}_name"
+        pg.click(e)
+        pg.fill(e + "_in", "water the plants")
+        pg.press(e + "_in", "Enter")
+        expect(pg.locator(e)).to_have_text("water the plants")
+        assert name_of(id) == "water the plants"
+        pg.click(e)                                   # Escape: nothing changes
+        pg.fill(e + "_in", "something else")
+        pg.press(e + "_in", "Escape")
+        expect(pg.locator(e)).to_have_text("water the plants")
+        pg.click(e)                                   # refused: the word next to it, the old value back
+        pg.fill(e + "_in", "")
+        pg.press(e + "_in", "Enter")
+        expect(pg.locator(e + "_err")).not_to_be_empty()
+        expect(pg.locator(e)).to_have_text("water the plants")
+        assert name_of(id) == "water the plants"
+        pg.reload()
+        expect(pg.locator(e)).to_have_text("water the plants")
+    u2, p2, uid2 = new_user()
+    with chromium_page() as pg:
+        ui_login(pg, admin["u"], admin["p"], "users", f"&q={u2}")
+        e = f"#ed_users_{uid2}_FirstName"
+        pg.click(e)
+        pg.fill(e + "_in", "Dana")
+        pg.press(e + "_in", "Enter")
+        expect(pg.locator(e)).to_have_text("Dana")
+    assert kic_sql("SELECT FirstName FROM users WHERE id = %s", args=(uid2,)) == [("Dana",)]

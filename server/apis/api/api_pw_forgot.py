@@ -27,9 +27,10 @@ def api_pw_forgot(data):
     ip = client_ip()
     # an address gets at most login_fail_max links a window, from anywhere: nobody can fill
     # a stranger's mailbox (and the newest link in it always works)
+    g = limits()
     wait = throttle("mail " + e, ip)
-    if not wait and throttle_count("mail " + e) > limits()["most"]:
-        wait = {"wait": limits()["window"]}
+    if not wait and throttle_count("mail " + e, g) > g["most"]:
+        wait = {"wait": g["window"]}
     if wait:
         api_err(f"Too many requests for a link. Try again in {wait_text(wait['wait'])}.", {"wait": wait["wait"]})
         return

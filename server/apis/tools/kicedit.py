@@ -11,6 +11,7 @@
 import os
 import re
 import hmac
+import functools
 import hashlib
 import importlib
 
@@ -41,8 +42,9 @@ def edit_key(ses, table, id, field):
     return hmac.new(secret(), m, hashlib.sha256).hexdigest()[:40]
 
 
+@functools.lru_cache(maxsize=1)
 def secret():
-    # derived from the database password of config.py: secret to the server, nothing to set up
+    # once per process; derived from the database password of config.py: secret to the server, nothing to set up
     d = getattr(config, "db", {}) or {}
     return hashlib.sha256(b"flyton kicedit\0" + f"{d.get('password', '')}\0{d.get('name', '')}".encode()).digest()
 

@@ -57,9 +57,8 @@ def throttle_clear(u):
     sql("UPDATE throttle SET n = 0 WHERE name = %s OR name LIKE %s", (f"user {key_of(u)}", f"pair {key_of(u)} %"))
 
 
-def throttle_count(u):
-    # the checks booked for username u in the window, from every address
-    g = limits()
+def throttle_count(u, g):
+    # the checks booked for username u in the window of g (limits()), from every address
     w = sql("SELECT IF(since < NOW() - INTERVAL %s SECOND, 0, n) FROM throttle WHERE name = %s",
             (g["window"], f"user {key_of(u)}"))[0]
     return w[0][0] if w else 0

@@ -73,16 +73,21 @@ for p in apache2 libapache2-mod-wsgi-py3 python3-venv acl cron procps ca-certifi
   dpkg -s "$p" >/dev/null 2>&1 || need="$need $p"
 done
 dbpkg=""
+# (what apt and pip print goes to this log; on a failure its end is shown)
+ilog=/var/log/flyton-install.log
+: > "$ilog"
+chmod 600 "$ilog"
+logged() { "$@" >> "$ilog" 2>&1 || { tail -n 20 "$ilog" >&2; die "failed: $* (the whole output: $ilog)"; }; }
 if ! dpkg -s mysql-server >/dev/null 2>&1 && ! dpkg -s mariadb-server >/dev/null 2>&1; then
-  apt-get update -q
+  logged apt-get update -q
   dbpkg=mariadb-server
   if apt-cache policy mysql-server | grep -q 'Candidate: [0-9]'; then dbpkg=mysql-server; fi
   need="$need $dbpkg"
 fi
 if [ -n "$need" ]; then
-  say "installing:$need"
-  [ -n "$dbpkg" ] || apt-get update -q
-  apt-get install -y -q $need
+  say "installing:$need (apt output: $ilog)"
+  [ -n "$dbpkg" ] || logged apt-get update -q
+  logged apt-get install -y -q $need
 fi
 ok "apache2, mod_wsgi, $(dpkg -s mysql-server >/dev/null 2>&1 && echo mysql-server || echo mariadb-server), python3-venv"
 
@@ -104,7 +109,7 @@ step "3/11 python environment $venv ($connector)"
 have=$("$venv/bin/pip" show mysql-connector-python 2>/dev/null || true)
 if ! grep -q "^Version: ${connector#*==}$" <<<"$have"; then
   say "installing $connector"
-  "$venv/bin/pip" install -q --disable-pip-version-check "$connector"
+  logged "$venv/bin/pip" install -q --disable-pip-version-check "$connector"
 fi
 "$venv/bin/python" -c "import _mysql_connector" || die "mysql-connector-python has no C extension for this machine"
 ok "$("$venv/bin/python" --version), mysql-connector $("$venv/bin/python" -c 'import mysql.connector as m; print(m.__version__)')"
@@ -114,8 +119,8 @@ if ! grep -qs "Bootstrap  v${bs_ver%.*}" client/lib/bootstrap.min.css || [ ! -s 
   say "downloading xstatic-bootstrap==$bs_ver"
   t=$(mktemp -d)
   /usr/bin/python3 -m venv "$t/v"
-  "$t/v/bin/pip" install -q --disable-pip-version-check "setuptools==69.5.1" "wheel==0.43.0"
-  "$t/v/bin/pip" download -q --disable-pip-version-check --no-deps --no-build-isolation -d "$t" "xstatic-bootstrap==$bs_ver"
+  logged "$t/v/bin/pip" install -q --disable-pip-version-check "setuptools==69.5.1" "wheel==0.43.0"
+  logged "$t/v/bin/pip" download -q --disable-pip-version-check --no-deps --no-build-isolation -d "$t" "xstatic-bootstrap==$bs_ver"
   echo "$bs_sha  $t/xstatic_bootstrap-$bs_ver.tar.gz" | sha256sum -c --quiet - || die "bootstrap download does not match its pinned sha256"
   tar xzf "$t/xstatic_bootstrap-$bs_ver.tar.gz" -C "$t"
   d="$t/xstatic_bootstrap-$bs_ver/xstatic/pkg/bootstrap/data"
@@ -163,7 +168,11 @@ step "7/11 tables: the pending migrations of sql/migrations"
 quiet server/bin/flyton migrate || die "the migrations failed (above)"
 
 step "8/11 the first admin user"
-quiet env PYTHONPATH="$pypath" "$venv/bin/python" server/apis/tools/mkadmin.py || die "no first admin user (above)"
+said=$(mktemp)
+quiet env PYTHONPATH="$pypath" FLYTON_SAY_FILE="$said" "$venv/bin/python" server/apis/tools/mkadmin.py ||
+  { rm -f "$said"; die "no first admin user (above)"; }
+newpw=$(cat "$said")
+rm -f "$said"
 
 step "9/11 web server access to the clone ($root)"
 # www-data may pass through the folders above the clone (a closed home folder
@@ -189,6 +198,9 @@ mkdir -p /var/www/flyton-empty /var/cache/flyton/pycache
 chown -R www-data:www-data /var/cache/flyton
 # the error log of pages and API methods (both runtimes write it), rotated weekly
 install -d -o www-data -g adm -m 2750 /var/log/flyton
+# made here for the web server: a root command logging first would leave it unwritable
+[ "$(stat -c %U /var/log/flyton/error.log 2>/dev/null)" = www-data ] ||
+  { touch /var/log/flyton/error.log; chown www-data:adm /var/log/flyton/error.log; chmod 640 /var/log/flyton/error.log; }
 cat > /etc/logrotate.d/flyton <<ROT
 /var/log/flyton/*.log {
     weekly
@@ -274,11 +286,18 @@ for i in $(seq 1 20); do curl -kfsS -o /dev/null $base/pages/login/ && break; sl
 
 ping=$(curl -ksS -X POST -H 'Content-Type: application/json' -d '{}' "$base/cgi-bin/api?meth=api_ping" || true)
 echo "$ping" | grep -q '"allow": 1' || die "the site does not answer as it should: $ping"
-printf '\nFlyton is running (%s runtime).\n' "$runtime"
+mode=$(PYTHONPATH="$pypath" "$venv/bin/python" -c "import config; print(getattr(config, 'sys_mode', 'prod'))")
+printf '\nFlyton is running (%s runtime, sys_mode %s).\n' "$runtime" "$mode"
 if [ "$prod" = 0 ] && [ ! -s /etc/flyton/tls ]; then
   printf '  open:   http://localhost/   and  http://localhost:8080/  (Cloud9: Preview > Preview Running Application)\n'
 else
   printf '  open:   %s/  (docs/deploy.md: HTTPS)\n' "$base"
 fi
-printf '  health: %s\n' "$ping"
-printf '  login:  admin (the password was printed at step 8 the first time, or is FLYTON_ADMIN_PASSWORD)\n'
+if [ -n "$newpw" ]; then
+  printf '  login:  admin   password: %s   (shown this once: write it down)\n' "$newpw"
+else
+  printf '  login:  admin   (password: FLYTON_ADMIN_PASSWORD, or the one shown by the first install)\n'
+fi
+printf '  a new admin password:  sudo server/bin/flyton passwd admin\n'
+printf '  errors (tracebacks):   sudo server/bin/flyton logs [REF]\n'
+printf '  the tests:             sudo tests/run\n'

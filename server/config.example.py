@@ -1,7 +1,7 @@
 # config.py: written by install.sh, never committed (this file is the example).
 # Readable only by root and the web server: it holds the database password.
 
-sys_mode = "prod"           # "dev": error pages show the traceback (only on a dev box); "prod": a reference only
+sys_mode = "dev"            # "dev" (install.sh): error pages show the traceback; "prod" (install.sh --prod): a reference only
 runtime = "cgi"             # "cgi": dev, each request runs the files as they are; "wsgi": prod, mod_wsgi
                             # processes that stay up (sudo ./install.sh after a change; code: server/bin/flyton reload)
 site_name = "Flyton"

@@ -17,12 +17,13 @@ import config
 from tools import sql
 from tools.db_users import add_user
 
-top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))   # the copy that tests/run made
+clone = os.environ.get("FLYTON_CLONE", top)     # the clone itself, with the dev site: only read
 site = os.environ.get("FLYTON_URL", "http://127.0.0.1:8091")
 runtime = os.environ.get("FLYTON_RUNTIME", "cgi")
 cfg_file = config.__file__                      # the test instance's config.py
 logs = f"/var/log/apache2/flyton_test_{runtime}"  # _error.log, _access.log
-out_dir = os.path.join(top, "tests", "out")
+out_dir = os.path.join(os.path.dirname(top), "out")   # screenshots, beside the copy
 
 
 class Noredir(urllib.request.HTTPRedirectHandler):
@@ -190,7 +191,7 @@ def admin():
 
 @pytest.fixture
 def temp_file():
-    # writes a file into the clone for one test (a page or an API method) and removes it
+    # writes a file into the copy under test for one test (a page or an API method) and removes it
     made = []
 
     def write(rel, text):

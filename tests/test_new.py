@@ -2,6 +2,7 @@
 # what it refuses (writing nothing). That the files it writes work on a real site, with
 # their tests passing, is shown by the tutorial's test (test_tutorial.py).
 import os
+import re
 import ast
 import shutil
 import subprocess
@@ -33,6 +34,22 @@ def files(copy):
     return out
 
 
+def starts(text):
+    # the first ids of the tables in a text (AUTO_INCREMENT=N)
+    return [int(n) for n in re.findall(r"AUTO_INCREMENT=(\d+)", text)]
+
+
+def a_free_range(start, text):
+    # a table's range is told by its count of digits and first digit: 20001, 40001, .., 200001;
+    # a new one takes the first shape that no table had before
+    s = str(start)
+    assert re.fullmatch(r"[2-9]0{3,6}1", s), start
+    used = {(len(str(n)), str(n)[0]) for n in starts(text)}
+    shapes = [(n, str(d)) for n in (5, 6, 7) for d in range(2, 10)]
+    k = shapes.index((len(s), s[0]))
+    return (len(s), s[0]) not in used and all(x in used for x in shapes[:k])     # the first free one
+
+
 def first_function(p):
     return [n.name for n in ast.parse(open(p).read()).body if isinstance(n, ast.FunctionDef)][0]
 
@@ -59,11 +76,13 @@ def test_page_api_and_table_are_written_the_flyton_way(copy):
     mig = sorted(os.listdir(copy / "sql/migrations"))
     assert mig[-1] == f"{n + 1:04d}_notes.sql" and len(mig) == n + 1
     m = (copy / "sql/migrations" / mig[-1]).read_text()
-    assert "CREATE TABLE IF NOT EXISTS notes" in m and "user_id     INT NOT NULL" in m and "AUTO_INCREMENT=20001" in m
+    assert "CREATE TABLE IF NOT EXISTS notes" in m and "user_id     INT NOT NULL" in m
+    (first,) = starts(m)
+    assert a_free_range(first, before)            # the skeleton's first free one is 20001; a grown project's later
     after = (copy / "sql/tables.sql").read_text()
     assert after.startswith(before)
     entry = after[len(before):]
-    assert "-- notes: " in entry and "-- DROP:   DROP TABLE notes;" in entry and "| 20001" in entry
+    assert "-- notes: " in entry and "-- DROP:   DROP TABLE notes;" in entry and f"| {first}" in entry
     assert m.split("\n", 3)[3] in entry                       # the picture is the same statement
     db = copy / "server/apis/tools/db_notes.py"
     assert first_function(db) == "db_notes" and "from tools.sql import *" in db.read_text()
@@ -73,7 +92,8 @@ def test_page_api_and_table_are_written_the_flyton_way(copy):
     rc, out = new(copy, "table", "prods")
     assert rc == 0, out
     m = (copy / "sql/migrations" / f"{n + 2:04d}_prods.sql").read_text()
-    assert "AUTO_INCREMENT=40001" in m and "user_id" not in m
+    (second,) = starts(m)
+    assert a_free_range(second, after) and "user_id" not in m
     for d in ("client/app/admin", "server/apis/api", "server/apis/tools", "tests"):
         for n in os.listdir(copy / d):
             if n.endswith(".py"):

@@ -105,7 +105,7 @@ def test_prod_init_installs_a_prod_site():
     rc, out = flyton("prod-init flyprod")
     assert rc == 0, out
     m = re.search(r"created user admin, password: (\S+)", out)
-    assert m and "ok: the dashboard page, as admin" in out
+    assert m and "ok: the dashboard page, as admin" in out and re.search(r"ok: \d+ pages built", out)
     st["pw"] = m.group(1)
     cfg = on_prod("cat /srv/flyton/shared/config.py")
     assert 'runtime = "wsgi"' in cfg and 'sys_mode = "prod"' in cfg
@@ -196,6 +196,27 @@ def test_a_release_that_fails_its_health_check_is_switched_back():
     sh("git reset -q --hard HEAD~1", cwd=st["dev"])
 
 
+@pytest.mark.parametrize("f,text", [
+    ("client/app/admin/t_broken.py", "import t_no_such_module\n\n\ndef t_broken(data):\n    return 'never'\n"),
+    ("client/app/admin/t_broken2.py", "def t_broken2(data):\n    return 1 / 0\n"),
+    ("server/apis/api/api_t_broken.py", "from tools.kicapi import *\n\n\ndef api_t_broken(data)\n    api_ok({})\n"),
+    ("server/apis/api/api_t_broken2.py", "from tools.kicapi import *\n"),
+])
+def test_one_broken_page_or_method_sends_the_release_back_and_is_named(f, text):
+    # the rest of the release is fine: only the check of every page and method can see it
+    good = current()
+    ses_before = on_prod("mysql -N flyton -e 'SELECT COUNT(*) FROM ses'")
+    commit({f: text}, f"{f}, broken")
+    rc, out = flyton("promote flyprod --skip-tests")
+    assert rc == 1, out
+    assert re.search(rf"release \S+ failed its health check \(FAILED: {re.escape(f)}", out), out
+    assert f"{good} serves again" in out
+    assert current() == good
+    assert http("/pages/login/")[0] == 200
+    assert on_prod("mysql -N flyton -e 'SELECT COUNT(*) FROM ses'") == ses_before     # the check user leaves no session
+    sh("git reset -q --hard HEAD~1", cwd=st["dev"])
+
+
 def test_a_failing_migration_changes_nothing():
     good = current()
     before = on_prod("mysql -N flyton -e 'SHOW COLUMNS FROM todo; SELECT name, is_active FROM migrations ORDER BY id'")
@@ -221,6 +242,26 @@ def test_rollback_returns_the_previous_release_and_keeps_config_and_files():
     assert on_prod("md5sum /srv/flyton/shared/config.py") == cfg
     rc, out = flyton("releases flyprod")
     assert rc == 0 and re.search(rf"\*\s+{prev}", out) and "rolled back to" in out and "promoted" in out
+    assert re.search(rf"x\s+{cur}", out), out                  # marked: rollback skips it from now on
+    st["rolled_from"], st["rolled_to"] = cur, prev
+
+
+@pytest.mark.parametrize("args", ["rollback flyprod --help", "rollback --help flyprod", "promote flyprod --skip-tests --help",
+                                  "restore flyprod x -h", "prod-init flyprod --help", "logs flyprod --help"])
+def test_help_anywhere_prints_help_and_does_nothing(args):
+    cur, rs = current(), releases()
+    log = on_prod("cat /srv/flyton/releases.log")
+    rc, out = flyton(args)
+    assert rc == 0 and out.startswith("usage: sudo server/bin/flyton " + args.split()[0]), out
+    assert current() == cur and releases() == rs and on_prod("cat /srv/flyton/releases.log") == log
+
+
+def test_unknown_words_are_refused():
+    cur = current()
+    for args in ("rollback flyprod a b", "rollback flyprod ../x", "releases flyprod extra", "promote flyprod --fast"):
+        rc, out = flyton(args)
+        assert rc == 1 and ("usage" in out or "no such release" in out), (args, out)
+    assert current() == cur
 
 
 def test_load_during_a_promote_fails_no_request():
@@ -256,6 +297,87 @@ def test_load_during_a_promote_fails_no_request():
     assert errs == [] and done[0] > 100
     s, t = http(f"/cgi-bin/p?app=start&r=309012&ses={st['ses']}&rpage=t_prodpage")
     assert "version two" in t
+
+
+def test_a_later_rollback_skips_the_release_rolled_back_from():
+    # A, B (rolled back from, to A), C (the load test's): rollback from C goes to A, not B
+    c = current()
+    assert c > st["rolled_from"] > st["rolled_to"]
+    rc, out = flyton("rollback flyprod")
+    assert rc == 0, out
+    assert f"skipped {st['rolled_from']}" in out and current() == st["rolled_to"]
+    rc, out = flyton(f"rollback flyprod {c}")            # a release named is taken as it is
+    assert rc == 0 and current() == c, out
+    rc, out = flyton("rollback flyprod 20990101-000000-abcdef1234")
+    assert rc == 1 and "no release" in out and current() == c
+
+
+def test_a_non_root_login_with_sudo_under_the_developers_own_ssh():
+    # as on EC2: sudo flyton ... runs ssh as the developer ($SUDO_USER, their ~/.ssh/config and
+    # key), and the login there is ubuntu, who uses sudo
+    dev = "flytondev"
+    subprocess.run(["userdel", "-r", dev], capture_output=True)
+    sh(f"useradd -m -s /bin/bash {dev}")
+    try:
+        home = f"/home/{dev}"
+        os.makedirs(f"{home}/.ssh", mode=0o700)
+        shutil.copy("/opt/flyton/prodhost/key", f"{home}/.ssh/prod.pem")
+        with open(f"{home}/.ssh/config", "w") as f:
+            f.write("Host prod\n    HostName 10.231.0.2\n    User ubuntu\n    IdentityFile ~/.ssh/prod.pem\n"
+                    "    StrictHostKeyChecking no\n    UserKnownHostsFile /dev/null\n    LogLevel ERROR\n")
+        sh(f"chown -R {dev}: {home}/.ssh && chmod 600 {home}/.ssh/*")
+        e = dict(os.environ, SUDO_USER=dev)
+        e.pop("FLYTON_SSH", None)
+        r = subprocess.run("server/bin/flyton releases prod", shell=True, cwd=st["dev"], capture_output=True, text=True, env=e, timeout=120)
+        assert r.returncode == 0 and re.search(r"\*\s+\d{8}-", r.stdout), r.stdout + r.stderr
+        commit({"client/app/admin/t_prodpage.py": "def t_prodpage(data):\n    return '<p id=t_prodpage>via ubuntu</p>'\n"},
+               "promoted by a non-root login")
+        r = subprocess.run("server/bin/flyton promote prod --skip-tests", shell=True, cwd=st["dev"], capture_output=True,
+                           text=True, env=e, timeout=600)
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert "via ubuntu" in http(f"/cgi-bin/p?app=start&r=309012&ses={st['ses']}&rpage=t_prodpage")[1]
+        assert on_prod("stat -c %U /srv/flyton/releases/" + current()) == "root\n"
+        # and USER@HOST on the command line, with the tests' ssh config (as root here)
+        rc, out = flyton("releases ubuntu@flyprod")
+        assert rc == 0 and current() in out, out
+    finally:
+        subprocess.run(["userdel", "-r", dev], capture_output=True)
+
+
+def test_logs_on_prod_show_an_error_by_its_reference():
+    commit({"server/apis/api/api_t_fails.py": "from tools.kicapi import *\n\n\ndef api_t_fails(data):\n"
+                                              "    if data['post']['input'].get('x'):\n        raise ValueError('t_fails on purpose')\n"
+                                              "    api_ok({})\n"}, "a method that can fail")
+    rc, out = flyton("promote flyprod --skip-tests")
+    assert rc == 0, out
+    s, a = api("api_t_fails", {"x": 1}, st["ses"])
+    assert s == 500 and re.fullmatch(r"[0-9a-f]{8}", a["ref"])
+    rc, out = flyton(f"logs flyprod {a['ref']}")
+    assert rc == 0 and "ValueError: t_fails on purpose" in out and "Traceback" in out, out
+    assert all(f"ref {a['ref']}" in ln for ln in out.strip().split("\n")), out
+    rc, out = flyton("logs flyprod 0badc0de")
+    assert rc == 1 and "no reference 0badc0de" in out
+
+
+def test_restore_goes_back_to_a_backup_and_can_be_undone():
+    b = sorted(on_prod("ls /srv/flyton/backups").split())[-1][:-len(".sql.gz")]
+    on_prod("mysql flyton -e \"INSERT INTO todo (user_id, name) VALUES (1001, 't_after_backup')\"")
+    count = "mysql -N flyton -e \"SELECT COUNT(*) FROM todo WHERE name = 't_after_backup'\""
+    assert on_prod(count).strip() == "1"
+    r = subprocess.run(f"server/bin/flyton restore flyprod {b}", shell=True, cwd=st["dev"], input="no\n",
+                       capture_output=True, text=True, env=env, timeout=120)
+    assert r.returncode == 1 and "nothing was changed" in r.stderr and on_prod(count).strip() == "1"
+    rc, out = flyton(f"restore flyprod {b} --yes")
+    assert rc == 0, out
+    assert on_prod(count).strip() == "0"
+    before = re.search(r"the database before is backup (\S+)", out).group(1)
+    assert api("api_ping", {})[1]["db"] == 1 and http("/pages/login/")[0] == 200
+    dbs = on_prod("mysql -N -e 'SHOW DATABASES'").split()
+    assert "flyton_restore" not in dbs and "flyton_replaced" not in dbs     # no side database left
+    rc, out = flyton(f"restore flyprod {before} --yes")           # undone
+    assert rc == 0 and on_prod(count).strip() == "1", out
+    rc, out = flyton("restore flyprod 20990101-nothing --yes")
+    assert rc == 1 and "has no backup" in out
 
 
 def test_prod_keeps_the_newest_releases_and_backups():

@@ -5,7 +5,7 @@ import json
 import secrets
 from http.client import HTTPConnection
 
-from conftest import http, api, page, new_user, login, clear_fails, error_log, sql, top, cfg_file, config_lines, logs, site, opener, json_type
+from conftest import http, api, page, new_user, login, clear_fails, error_log, sql, top, clone, cfg_file, config_lines, logs, site, opener, json_type
 
 
 def test_root_goes_to_login_page():
@@ -215,7 +215,7 @@ def test_dev_mode_shows_the_traceback_escaped(user, temp_file):
 
 def test_repository_files_are_not_reachable():
     pw = re.search(r'"password": "([^"]+)"', open(cfg_file).read()).group(1)
-    pw_dev = re.search(r'"password": "([^"]+)"', open(f"{top}/server/config.py").read()).group(1)
+    pw_dev = re.search(r'"password": "([^"]+)"', open(f"{clone}/server/config.py").read()).group(1)
     for p in ("/server/config.py", "/config.py", "/sql/tables.sql", "/.git/config", "/.git/HEAD",
               "/cgi-bin/p4web.py", "/cgi-bin/p4api.py", "/cgi-bin/../config.py", "/cgi-bin/%2e%2e/config.py",
               "/lib/../../server/config.py", "/lib/%2e%2e/%2e%2e/server/config.py", "/pages/../../sql/tables.sql",

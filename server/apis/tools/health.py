@@ -1,18 +1,27 @@
 # health.py: is the site up, on this machine: the API ping answers with the
 # database, and a real page is built end to end (as the first active admin, with a
-# session made for the check and ended right after). Used by promote and rollback:
-#   server/bin/flyton health [URL]       (default http://127.0.0.1)
+# session made for the check and removed right after). Used by promote and rollback:
+#   server/bin/flyton health [--all] [URL]       (default http://127.0.0.1)
+# --all: every page of every app is built by the site too, and every API method is
+# imported, so a release with one broken file is found (and named) before it stays live.
+import os
+import re
 import sys
 import ssl
+import glob
 import json
 import urllib.error
 import urllib.request
 
 from tools.sql import *
-from tools.db_ses import create_new_ses, end_ses
+from tools.db_ses import create_new_ses
+from tools.pagedirs import groups
+
+top = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+not_pages = {"__init__", "header", "body", "footer", "main"}
 
 
-def health(base="http://127.0.0.1"):
+def health(base="http://127.0.0.1", every=0):
     # 0 when healthy; says what it checked, one line each
     st, t = get(base + "/cgi-bin/api?meth=api_ping", b"{}")
     try:
@@ -36,13 +45,76 @@ def health(base="http://127.0.0.1"):
     ses = create_new_ses(w[0], {"health": 1})
     try:
         st, t = get(f"{base}/cgi-bin/p?app=start&r=309012&ses={ses}&rpage=dashboard")
+        if st != 200 or "id=kicheader" not in t or "id=kicfooter" not in t:
+            print(f"FAILED: the dashboard page (as {w[1]}) answered {st}: {t[:200]!r}")
+            return 1
+        print(f"ok: the dashboard page, as {w[1]}")
+        if every:
+            return all_pages(base, ses, w[1]) or all_apis()
+        return 0
     finally:
-        end_ses(ses)
-    if st != 200 or "id=kicheader" not in t or "id=kicfooter" not in t:
-        print(f"FAILED: the dashboard page (as {w[1]}) answered {st}: {t[:200]!r}")
-        return 1
-    print(f"ok: the dashboard page, as {w[1]}")
+        sql("DELETE FROM ses WHERE BINARY id = %s", (ses,))   # the check leaves no session behind
+
+
+def pages():
+    # (app, page, file) of every page: client/app/<app>.py reads its pages from client/app/<folder>/
+    out = []
+    for f in sorted(glob.glob(f"{top}/client/app/*.py")):
+        app = os.path.basename(f)[:-3]
+        folder = "admin" if app == "start" else app
+        for g in [""] + [d for s, d in groups]:
+            for p in sorted(glob.glob(f"{top}/client/app/{folder}/{g}/*.py".replace("//", "/"))):
+                name = os.path.basename(p)[:-3]
+                if name in not_pages or name.startswith("_"):
+                    continue
+                out.append((app, name, os.path.relpath(p, top)))
+    return out
+
+
+def all_pages(base, ses, who):
+    # every page built by the site as that user: a 500, or a page file the site cannot run (404), fails
+    n = 0
+    for app, name, f in pages():
+        st, t = get(f"{base}/cgi-bin/p?app={app}&r=309012&ses={ses}&rpage={name}")
+        if st >= 500 or st in (0, 404):
+            r = re.search(r"reference ([0-9a-f]{8})", t)
+            print(f"FAILED: {f}: the page {name} (app={app}) answered {st}" + (f", reference {r.group(1)}" if r else ""))
+            if r:
+                print(tail_of(r.group(1)))
+            return 1
+        n += 1
+    print(f"ok: {n} pages built, as {who}")
     return 0
+
+
+def all_apis():
+    # every API method imports and has its function (the site imports them the same way)
+    import importlib
+    n = 0
+    for p in sorted(glob.glob(f"{top}/server/apis/api/api_*.py")):
+        name = os.path.basename(p)[:-3]
+        f = os.path.relpath(p, top)
+        try:
+            m = importlib.import_module(f"api.{name}")
+        except BaseException as e:     # a syntax error, a missing import, a module that exits
+            print(f"FAILED: {f} does not import: {type(e).__name__}: {e}")
+            return 1
+        if not callable(getattr(m, name, None)):
+            print(f"FAILED: {f} has no function {name}(data)")
+            return 1
+        n += 1
+    print(f"ok: {n} API methods import")
+    return 0
+
+
+def tail_of(r):
+    # the last line the error log has for reference r (the exception), when it can be read
+    import config
+    try:
+        t = [ln for ln in open(config.log_file, encoding="utf-8", errors="replace") if f" ref {r} " in ln]
+    except (OSError, AttributeError):
+        return ""
+    return "   " + t[-1].strip() if t else ""
 
 
 def get(url, body=None):
@@ -61,4 +133,5 @@ def get(url, body=None):
 
 
 if __name__ == "__main__":
-    sys.exit(health(sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1"))   # flyton health: this machine's site
+    a = [x for x in sys.argv[1:] if x != "--all"]
+    sys.exit(health(a[0] if a else "http://127.0.0.1", 1 if "--all" in sys.argv else 0))   # flyton health: this machine's site

@@ -6,16 +6,19 @@ import sys
 import secrets
 
 from tools.sql import *
-from tools.db_users import add_user, set_pw
+from tools.db_users import add_user, set_pw, check_pw
 
 
 def mkadmin():
     pw = os.environ.get("FLYTON_ADMIN_PASSWORD", "")
-    w = find_in_sql({"table": "users", "what": "id", "fld": "username", "val": "admin"})
+    w = find_in_sql({"table": "users", "what": "id,sis", "fld": "username", "val": "admin"})
     if isinstance(w, dict):
         sys.exit(f"database error: {w}")
     if w and not pw:
         print("ok: user admin exists (password unchanged)")
+        return
+    if w and check_pw(pw, w[1]):
+        print("ok: user admin exists (password is FLYTON_ADMIN_PASSWORD already)")
         return
     if w:
         set_pw(w[0], pw)
@@ -29,6 +32,8 @@ def mkadmin():
         print("created user admin, password FLYTON_ADMIN_PASSWORD")
         return
     print(f"created user admin, password: {new}   (shown once: write it down)")
+    with open(os.environ.get("FLYTON_SAY_FILE", os.devnull), "w") as f:
+        f.write(new)      # install.sh repeats it in its closing lines, then removes the file
 
 
 mkadmin()

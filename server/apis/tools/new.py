@@ -2,6 +2,7 @@
 #   sudo server/bin/flyton new page notes            client/app/admin/notes.py, def notes(data)
 #                                                    (tab_x, test_x, card_x: in admin/tabs/ .. : tools/pagedirs.py)
 #   sudo server/bin/flyton new api note_add          server/apis/api/api_note_add.py, def api_note_add(data)
+#   sudo server/bin/flyton new migration prio        sql/migrations/NNNN_prio.sql, to fill with SQL
 #   sudo server/bin/flyton new table notes [--owned] sql/migrations/NNNN_notes.sql, its entry in
 #                                                    sql/tables.sql, server/apis/tools/db_notes.py
 # Each also writes a test in tests/ that passes as written and is there to grow.
@@ -36,8 +37,8 @@ class Refused(Exception):
 
 
 def new():
-    a = argparse.ArgumentParser(prog="flyton new", description="write a new page, API method or table the Flyton way")
-    a.add_argument("kind", choices=["page", "api", "table"])
+    a = argparse.ArgumentParser(prog="flyton new", description="write a new page, API method, table or migration the Flyton way")
+    a.add_argument("kind", choices=["page", "api", "table", "migration"])
     a.add_argument("name")
     a.add_argument("--app", default="admin", help="page: the app folder of client/app (default admin, app=start)")
     a.add_argument("--owned", action="store_true", help="table: each row belongs to a user (user_id)")
@@ -47,6 +48,8 @@ def new():
             made = new_page(o.name, o.app)
         elif o.kind == "api":
             made = new_api(o.name)
+        elif o.kind == "migration":
+            made = new_migration(o.name)
         else:
             made = new_table(o.name, o.owned)
     except Refused as e:
@@ -373,8 +376,7 @@ def new_table(name, owned):
         made |= tables_of(open(os.path.join(mig, f)).read())
     if name in made:
         raise Refused(f"the table {name} is already made (sql/tables.sql or sql/migrations)")
-    nums = [int(f[:4]) for f in os.listdir(mig) if re.match(r"^\d{4}_", f)]
-    file = f"{max(nums, default=0) + 1:04d}_{name}.sql"
+    file = next_file(mig, name)
     db = os.path.join(top, "server", "apis", "tools", f"db_{name}.py")
     t = os.path.join(top, "tests", f"test_table_{name}.py")
     free([os.path.join(mig, file), db, t])
@@ -390,6 +392,36 @@ def new_table(name, owned):
             (pic, entry),
             (db, fill(fill(db_owned if owned else db_plain, chk=chk_py + "\n\n"), name=name)),
             (t, fill(table_test_owned if owned else table_test_plain, name=name, file=file, start=start))]
+
+
+migration_text = '''-- @file@: @name@ (written by flyton new migration).
+-- Runs once per database, in the order of the numbers: sudo server/bin/flyton migrate here,
+-- flyton promote on prod (first on a copy of prod's database). Once it ran anywhere, never
+-- edit it: write the next one. One statement after another, each ending with ;
+--
+-- Keep sql/tables.sql (the picture of every table) in step: a column added here is added to
+-- the table's CREATE TABLE there too (tests/test_migrate.py compares the two). For example:
+--   ALTER TABLE todo ADD COLUMN prio INT NOT NULL DEFAULT 0;
+--   CREATE INDEX todo_prio ON todo (prio);
+--   UPDATE todo SET prio = 1 WHERE name LIKE '%urgent%';
+
+'''
+
+
+def new_migration(name):
+    # the next numbered file of sql/migrations, to be filled with SQL
+    if not re.match(r"^[a-z][a-z0-9_]{1,40}\Z", name):
+        raise Refused(f"a migration name is 2 to 41 lowercase letters, digits and _, starting with a letter: {name!r}")
+    mig = os.path.join(top, "sql", "migrations")
+    file = next_file(mig, name)
+    free([os.path.join(mig, file)])
+    return [(os.path.join(mig, file), fill(migration_text, file=file, name=name.replace("_", " ")))]
+
+
+def next_file(mig, name):
+    # NNNN_name.sql, NNNN one more than the highest number there
+    nums = [int(f[:4]) for f in os.listdir(mig) if re.match(r"^\d{4}_", f)]
+    return f"{max(nums, default=0) + 1:04d}_{name}.sql"
 
 
 def tables_of(text):
@@ -418,6 +450,9 @@ def next_steps(o):
         n = o.name[4:] if o.name.startswith("api_") else o.name
         return (f"next: fill server/apis/api/api_{n}.py; the browser calls it with "
                 f'call_server("api_{n}", {{...}}); sudo tests/run -k {n}')
+    if o.kind == "migration":
+        return ("next: write its SQL; change sql/tables.sql the same way (the picture of every table); "
+                "sudo server/bin/flyton migrate (runs it here; promote runs it on prod); sudo tests/run -k picture")
     return (f"next: sudo server/bin/flyton migrate (makes the table here; promote runs it on prod); "
             f"sudo tests/run -k {o.name}")
 

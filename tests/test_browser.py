@@ -1,5 +1,5 @@
 # test_browser.py: the site as a person uses it, in headless Chromium (Debian's),
-# driven by Playwright. Screenshots land in tests/out/ for people to look at.
+# driven by Playwright. Screenshots land in /opt/flyton/test/out/ for people to look at.
 import os
 import re
 import secrets

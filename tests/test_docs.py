@@ -1,5 +1,7 @@
 # test_docs.py: the examples of README.md run as printed.
+import os
 import re
+import subprocess
 
 from conftest import api, page, top
 
@@ -22,3 +24,32 @@ def test_readme_page_and_api_examples_work(user, temp_file):
     assert a["server"]["allow"] == 1 and a["server"]["greeting"] == "hello Dana" and a["server"]["n"] == 3
     st, a = api("api_hello", {"name": ""}, user["ses"])
     assert a["server"]["allow"] == 0 and a["server"]["msg"].startswith("name:")
+
+
+def shown_commands():
+    # (file, command word) of every `server/bin/flyton WORD` that README.md and docs/ show
+    out = set()
+    for f in ["README.md"] + [f"docs/{n}" for n in sorted(os.listdir(f"{top}/docs")) if n.endswith(".md")]:
+        t = open(f"{top}/{f}", encoding="utf-8").read()
+        for w in re.findall(r"server/bin/flyton ([a-z][a-z-]*)", t):
+            out.add((f, w))
+    return sorted(out)
+
+
+def test_every_flyton_command_the_docs_show_exists_and_has_help():
+    cmds = shown_commands()
+    assert {"promote", "rollback", "restore", "logs", "new", "migrate"} <= {w for f, w in cmds}
+    for f, w in cmds:
+        r = subprocess.run([f"{top}/server/bin/flyton", w, "--help"], capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, f"{f} shows flyton {w}: {r.stdout}{r.stderr}"
+        assert "usage" in r.stdout.lower(), f"{f} shows flyton {w}, whose --help says: {r.stdout}"
+
+
+def test_the_docs_name_free_migration_numbers_and_https_on_prod():
+    for f in ("docs/deploy.md", "docs/rules.md", "README.md"):
+        t = open(f"{top}/{f}", encoding="utf-8").read()
+        assert "plain HTTP on port 80" not in t and "serves HTTP on\nport 80" not in t, f
+        if f == "docs/deploy.md":
+            # its example migration takes a number after the skeleton's own three
+            ex = re.findall(r"-- (\d{4})_\w+\.sql: ", t)
+            assert ex and all(n > "0003" for n in ex), ex

@@ -241,8 +241,9 @@ def test_rollback_returns_the_previous_release_and_keeps_config_and_files():
     assert http("/pages/files/t_up.txt") == (200, "uploaded-on-prod\n")
     assert on_prod("md5sum /srv/flyton/shared/config.py") == cfg
     rc, out = flyton("releases flyprod")
-    assert rc == 0 and re.search(rf"\*\s+{prev}", out) and "rolled back to" in out and "promoted" in out
-    assert re.search(rf"x\s+{cur}", out), out                  # marked: rollback skips it from now on
+    assert rc == 0 and re.search(rf"\*\s+{prev}", out), out
+    assert re.search(rf"{prev} .* rolled back to \(from {cur}\)", out), out
+    assert re.search(rf"x\s+{cur} .* rolled back from \(to {prev}\)", out), out    # marked: rollback skips it from now on
     st["rolled_from"], st["rolled_to"] = cur, prev
 
 

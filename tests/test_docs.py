@@ -3,7 +3,7 @@ import os
 import re
 import subprocess
 
-from conftest import api, page, top
+from conftest import api, page, top, cfg_file
 
 
 def blocks():
@@ -40,7 +40,8 @@ def test_every_flyton_command_the_docs_show_exists_and_has_help():
     cmds = shown_commands()
     assert {"promote", "rollback", "restore", "logs", "new", "migrate"} <= {w for f, w in cmds}
     for f, w in cmds:
-        r = subprocess.run([f"{top}/server/bin/flyton", w, "--help"], capture_output=True, text=True, timeout=60)
+        r = subprocess.run([f"{top}/server/bin/flyton", w, "--help"], capture_output=True, text=True, timeout=60,
+                           env=dict(os.environ, FLYTON_CONFIG_DIR=os.path.dirname(cfg_file)))
         assert r.returncode == 0, f"{f} shows flyton {w}: {r.stdout}{r.stderr}"
         assert "usage" in r.stdout.lower(), f"{f} shows flyton {w}, whose --help says: {r.stdout}"
 

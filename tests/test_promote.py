@@ -24,6 +24,7 @@ pytestmark = pytest.mark.skipif(os.environ.get("FLYTON_PROD_TESTS") != "1",
 prod = "https://10.231.0.2"       # prod serves https (a self-signed certificate from its first install)
 ssh_config = "/opt/flyton/prodhost/ssh_config"
 env = dict(os.environ, FLYTON_SSH=f"ssh -F {ssh_config}")
+env.pop("SUDO_USER", None)     # root's ssh and key here (under `sudo tests/run` flyton would ssh as the developer)
 free = 1 + max(int(f[:4]) for f in os.listdir(f"{top}/sql/migrations") if f[:4].isdigit())
 color = f"{free:04d}_todo_color.sql"      # the migrations the tests add take the next free numbers
 st = {}      # what the tests share: the dev clone, the admin password, releases

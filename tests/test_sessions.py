@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from conftest import api, page, new_user, login, clear_fails, top, cfg_file
+from conftest import api, page, new_user, login, clear_fails, top, clone, cfg_file
 from tools.sql import *
 from tools.kictotp import kictotp, hotp, check_totp, new_secret, otp_uri
 
@@ -276,7 +276,7 @@ def test_archive_moves_old_logs_and_ended_sessions_exactly_once():
 
 def test_cron_entry_is_installed():
     t = open("/etc/cron.d/flyton").read()
-    assert f"{top}/server/apis/tools/cron/archive.py" in t and "/opt/flyton/venv/bin/python" in t
+    assert f"{clone}/server/apis/tools/cron/archive.py" in t and "/opt/flyton/venv/bin/python" in t   # the dev site's
 
 
 def test_a_password_reset_from_the_shell():

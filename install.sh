@@ -75,7 +75,7 @@ done
 dbpkg=""
 # (what apt and pip print goes to this log; on a failure its end is shown)
 ilog=/var/log/flyton-install.log
-: > "$ilog"
+printf "== %s: install.sh %s\n" "$(date -u "+%F %T")" "$*" >> "$ilog"
 chmod 600 "$ilog"
 logged() { "$@" >> "$ilog" 2>&1 || { tail -n 20 "$ilog" >&2; die "failed: $* (the whole output: $ilog)"; }; }
 if ! dpkg -s mysql-server >/dev/null 2>&1 && ! dpkg -s mariadb-server >/dev/null 2>&1; then
@@ -96,7 +96,7 @@ svc=mariadb
 [ -x /etc/init.d/mariadb ] || svc=mysql
 if ! mysqladmin ping >/dev/null 2>&1; then
   say "starting $svc"
-  if has_systemd; then systemctl enable --now "$svc" || systemctl start "$svc"; else service "$svc" start; fi
+  if has_systemd; then logged sh -c "systemctl enable --now $svc || systemctl start $svc"; else logged service "$svc" start; fi
 fi
 for i in $(seq 1 30); do mysqladmin ping >/dev/null 2>&1 && break; sleep 1; done
 mysqladmin ping >/dev/null 2>&1 || die "the database server did not start"
@@ -223,7 +223,7 @@ PYTHONPATH=$pypath
 CRON
 chmod 644 /etc/cron.d/flyton
 if has_systemd; then systemctl enable --now cron >/dev/null 2>&1 || true
-elif ! pgrep -x cron >/dev/null; then service cron start || true; fi
+elif ! pgrep -x cron >/dev/null; then service cron start >> "$ilog" 2>&1 || true; fi
 PYTHONPATH="$pypath" "$venv/bin/python" server/apis/tools/cron/archive.py --dry-run >/dev/null 2>&1 ||
   die "the archive job fails its dry run: $venv/bin/python server/apis/tools/cron/archive.py --dry-run"
 ok "every night at 03:17, log /var/log/flyton-archive.log"
@@ -270,13 +270,13 @@ a2enconf -q servername >/dev/null
 apache2ctl configtest 2>&1 | grep -v '^Syntax OK$' || true
 after=$(sums)
 if ! pgrep -x apache2 >/dev/null; then
-  if has_systemd; then systemctl enable apache2 >/dev/null 2>&1 || true; systemctl start apache2
-  else service apache2 start || apache2ctl start; fi
+  if has_systemd; then systemctl enable apache2 >/dev/null 2>&1 || true; logged systemctl start apache2
+  else service apache2 start >> "$ilog" 2>&1 || logged apache2ctl start; fi
   say "started apache2"
 elif [ "$before" != "$after" ]; then
   # a full restart, not graceful: a newly enabled cgid needs its daemon started
-  if has_systemd; then systemctl restart apache2
-  else service apache2 restart || { apache2ctl stop || true; sleep 1; apache2ctl start; }; fi
+  if has_systemd; then logged systemctl restart apache2
+  else service apache2 restart >> "$ilog" 2>&1 || { apache2ctl stop >> "$ilog" 2>&1 || true; sleep 1; logged apache2ctl start; }; fi
   say "restarted apache2 (its site or modules changed)"
 else
   ok "apache2 runs, nothing changed"

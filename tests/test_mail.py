@@ -185,15 +185,15 @@ def test_an_address_belongs_to_one_user(user):
     assert api("api_register", r)[1]["server"]["allow"] == 1
     st, a = api("api_register", dict(r, u="r_" + secrets.token_hex(4), email=e.upper()))
     assert a["server"]["allow"] == 0 and a["server"]["fld"] == "email" and "another user" in a["server"]["msg"]
-    st, a = api("api_email", {"email": e}, user["ses"])
+    st, a = api("api_email", {"email": e, "p": user["p"]}, user["ses"])
     assert a["server"]["allow"] == 0 and "another user" in a["server"]["msg"]
     mine = f"Mine_{secrets.token_hex(4)}@Example.com"
-    st, a = api("api_email", {"email": mine}, user["ses"])
+    st, a = api("api_email", {"email": mine, "p": user["p"]}, user["ses"])
     assert a["server"]["allow"] == 1 and a["server"]["email"] == mine.lower()
     assert kic_sql("SELECT email FROM users WHERE id = %s", args=(user["id"],)) == [(mine.lower(),)]
-    assert api("api_email", {"email": ""}, user["ses"])[1]["server"]["allow"] == 1
+    assert api("api_email", {"email": "", "p": user["p"]}, user["ses"])[1]["server"]["allow"] == 1
     assert kic_sql("SELECT email FROM users WHERE id = %s", args=(user["id"],)) == [(None,)]
-    assert api("api_email", {"email": "not an address"}, user["ses"])[1]["server"]["fld"] == "email"
+    assert api("api_email", {"email": "not an address", "p": user["p"]}, user["ses"])[1]["server"]["fld"] == "email"
 
 
 @pytest.mark.browser

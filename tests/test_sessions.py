@@ -205,9 +205,9 @@ def test_mfa_enrolment_page_and_api(user):
     assert st == 200
     s = t.split("<code id=mfa_secret>")[1].split("</code>")[0]
     assert "otpauth://totp/" in t and f"secret={s}" in t
-    st, a = api("api_mfa_on", {"code": "000000" if kictotp(s) != "000000" else "111111"}, user["ses"])
+    st, a = api("api_mfa_on", {"code": "000000" if kictotp(s) != "000000" else "111111", "p": user["p"]}, user["ses"])
     assert a["server"]["allow"] == 0
-    st, a = api("api_mfa_on", {"code": kictotp(s)}, user["ses"])
+    st, a = api("api_mfa_on", {"code": kictotp(s), "p": user["p"]}, user["ses"])
     assert a["server"]["allow"] == 1
     assert get_data("users", user["id"])["mfa"]["on"] == 1
     st, h, t = page(user["ses"], "mfa")

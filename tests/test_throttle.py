@@ -244,13 +244,13 @@ def test_turning_two_step_login_on_and_off_ends_the_other_sessions(user):
     other = login(user["u"], user["p"])
     st, h, t = page(user["ses"], "mfa")
     s = t.split("<code id=mfa_secret>")[1].split("</code>")[0]
-    st, a = api("api_mfa_on", {"code": kictotp(s)}, user["ses"])
+    st, a = api("api_mfa_on", {"code": kictotp(s), "p": user["p"]}, user["ses"])
     assert a["server"]["allow"] == 1 and a["server"]["ended"] == 1
     assert page(other)[0] == 302 and page(user["ses"])[0] == 200
     step = int(time.time()) // 30
     sqlmod.sql("UPDATE users SET data = JSON_SET(data, '$.mfa.last', %s) WHERE id = %s", (step - 5, user["id"]))
     third = login_mfa(user, s)
-    st, a = api("api_mfa_off", {"code": kictotp(s, time.time() + 30)}, user["ses"])   # the login used this step's code
+    st, a = api("api_mfa_off", {"code": kictotp(s, time.time() + 30), "p": user["p"]}, user["ses"])   # the login used this step's code
     assert a["server"]["allow"] == 1 and a["server"]["ended"] == 1
     assert page(third)[0] == 302 and page(user["ses"])[0] == 200
 

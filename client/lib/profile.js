@@ -1,7 +1,14 @@
 // profile.js: password, email and phone number of the logged-in user.
 
+// the proof a change of password or email needs: the current password, and the code when
+// two-step login is on (the field is there only then)
+function profile_proof() {
+  return {p: go_el("old").value, code: go_el("cur_code") ? go_el("cur_code").value : ""};
+}
+
 async function profile_pw() {
-  var res = await call_server("api_password", {old: go_el("old").value, new: go_el("new").value});
+  var pr = profile_proof();
+  var res = await call_server("api_password", {old: pr.p, code: pr.code, new: go_el("new").value});
   profile_show(res, ["old", "new"], "Password changed.");
 }
 
@@ -14,11 +21,12 @@ async function profile_phone() {
 }
 
 async function profile_email() {
-  var res = await call_server("api_email", {email: go_el("email").value});
+  var pr = profile_proof();
+  var res = await call_server("api_email", {email: go_el("email").value, p: pr.p, code: pr.code});
   if (res.server.allow) {
     go_el("email").value = res.server.email;
   }
-  profile_show(res, ["email"], "Email saved.");
+  profile_show(res, ["email", "old"], "Email saved.");
 }
 
 // the message goes under the field the server names
@@ -33,6 +41,7 @@ function profile_show(res, flds, ok) {
     return;
   }
   var f = res.server.fld || flds[0];
+  if (f == "p") { f = "old"; }
   go_red(f);
   go_el(f + "_err").textContent = res.server.msg || res.server.err;
 }

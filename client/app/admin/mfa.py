@@ -21,6 +21,7 @@ def mfa(data):
       <p>{txt("Key")}: <code id=mfa_secret>{esc(secret)}</code></p>
       <p class=small>{txt("Or open this address on the phone")}: <code id=mfa_uri>{esc(uri)}</code></p>
       {kicinput("code", txt("Code"), "123456")}
+      {kicinput("p", txt("Your password"), "", {"type": "password"})}
       <button type=button class="btn btn-primary" id=mfa_go onclick=mfa_on()>{txt("Turn on")}</button>
       <div class=mt-2 id=mfa_msg></div>
       <script src="/lib/mfa.js"></script>
@@ -32,6 +33,7 @@ def mfa_off_html():
       <h1 class=h4>{txt("Two-step login")}</h1>
       <p id=mfa_state>{txt("Two-step login is on.")}</p>
       {kicinput("code", txt("Code"), "123456")}
+      {kicinput("p", txt("Your password"), "", {"type": "password"})}
       <button type=button class="btn btn-outline-danger" id=mfa_go onclick=mfa_off()>{txt("Turn off")}</button>
       <div class=mt-2 id=mfa_msg></div>
       <script src="/lib/mfa.js"></script>

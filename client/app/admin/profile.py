@@ -9,11 +9,16 @@ def profile(data):
     ses = data["ses"]
     u = my_user()
     d = u.get("data") or {}
-    mfa = txt("on") if (d.get("mfa") or {}).get("on") else txt("off")
+    on = 1 if (d.get("mfa") or {}).get("on") else 0
+    mfa = txt("on") if on else txt("off")
+    # a change of password or email needs the current password (and code): a session alone is not enough
+    code = kicinput("cur_code", txt("Code from your authenticator app"), "123456") if on else ""
     h = f"""<div class="col-12 col-md-6">
       <h1 class=h4>{txt("Profile")}: {esc(u["username"])}</h1>
-      <h2 class="h6 mt-3">{txt("Password")}</h2>
+      <p class="small text-muted mb-1">{txt("To change the password or the email, first confirm it is you")}:</p>
       {kicinput("old", txt("Current password"), "", {"type": "password"})}
+      {code}
+      <h2 class="h6 mt-3">{txt("Password")}</h2>
       {kicinput("new", txt("New password"), txt("8 characters or more"), {"type": "password"})}
       <button type=button class="btn btn-primary btn-sm" id=pw_go onclick=profile_pw()>{txt("Change password")}</button>
       <h2 class="h6 mt-4">{txt("Email")}</h2>

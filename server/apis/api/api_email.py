@@ -1,12 +1,19 @@
-# api_email.py: {email} saves the logged-in user's email address ("" removes it); an address
-# is one user's only.
+# api_email.py: {email, p[, code]} saves the logged-in user's email address ("" removes it);
+# an address is one user's only. The proof is the current password, and the code when two-step
+# login is on (tools/reauth.py): the address is where "forgot password" sends its links. A change
+# ends every such link sent before.
 from tools.sql import *
 from tools.kicapi import *
 from tools.db_users import email_taken
+from tools.db_pwreset import pwreset_end
+from tools.reauth import reauth
 
 
 def api_email(data):
     v = data["post"]["input"].get("email")
+    if not reauth(data, "p", "code"):
+        return
+    pwreset_end(data["s"]["my_user_id"])
     if v in ("", None):
         add_to_data("users", data["s"]["my_user_id"], "email", "!del")
         api_ok({"email": ""})

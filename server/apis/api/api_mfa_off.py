@@ -1,8 +1,9 @@
-# api_mfa_off.py: {code} turns two-step login off (a current code is needed).
+# api_mfa_off.py: {p, code} turns two-step login off: the current password and a current code
+# (tools/reauth.py).
 from tools.sql import *
 from tools.kicapi import *
-from tools.kictotp import check_totp
 from tools.db_ses import end_user_ses
+from tools.reauth import reauth
 
 
 def api_mfa_off(data):
@@ -11,10 +12,10 @@ def api_mfa_off(data):
     if not m.get("on"):
         api_ok({"mfa": 0})
         return
-    step = check_totp(m.get("secret", ""), data["post"]["input"].get("code", ""), m.get("last", 0))
-    if not step:
-        api_err("Wrong or used code", {"fld": "code"})
+    u = reauth(data, "p", "code")
+    if not u:
         return
-    add_to_data("users", uid, "mfa", {"on": 0, "last": step})
+    m = u["data"]["mfa"]
+    add_to_data("users", uid, "mfa", {"on": 0, "last": m.get("last", 0)})
     n = end_user_ses(uid, data["ses"])     # a second factor changed: other sessions log in again
     api_ok({"mfa": 0, "ended": n})

@@ -1,8 +1,10 @@
-# api_mfa_on.py: {code} turns two-step login on with the secret the mfa page showed.
+# api_mfa_on.py: {p, code} turns two-step login on with the secret the mfa page showed: p is the
+# current password (tools/reauth.py), code the 6 digits the new authenticator shows.
 from tools.sql import *
 from tools.kicapi import *
 from tools.db_ses import *
 from tools.kictotp import check_totp
+from tools.reauth import reauth
 
 
 def api_mfa_on(data):
@@ -10,6 +12,11 @@ def api_mfa_on(data):
     secret = data["s"].get("mfa_new", "")
     if not secret:
         api_err("Open the two-step login page again")
+        return
+    if (get_data("users", data["s"]["my_user_id"]).get("mfa") or {}).get("on"):
+        api_err("Two-step login is on already: turn it off first")
+        return
+    if not reauth(data, "p", "-"):
         return
     step = check_totp(secret, code)
     if not step:

@@ -1,8 +1,9 @@
-# api_user_off.py: {id} deactivates a user and ends their sessions (admin only).
+# api_user_off.py: {id} deactivates a user and ends their sessions and reset links (admin only).
 from tools.sql import *
 from tools.kicapi import *
 from tools.kicweb import need_role
 from tools.db_log import *
+from tools.db_pwreset import pwreset_end
 
 
 def api_user_off(data):
@@ -19,5 +20,6 @@ def api_user_off(data):
         return
     insert_to_sql({"table": "users", "id": uid, "set": {"is_active": 0}})
     sql("UPDATE ses SET is_active = 0 WHERE user_id = %s", (uid,))
+    pwreset_end(uid)      # a mailed link must not bring a deactivated user back
     add_log("user_off", str(uid), {"by": data["s"]["my_user_id"]})
     api_ok()

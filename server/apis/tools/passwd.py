@@ -1,16 +1,18 @@
 # passwd.py: a new password for a user, from the shell (a forgotten admin password):
-#   sudo server/bin/flyton passwd USERNAME     asks twice (or reads two lines from a pipe)
-# The user's live sessions end: whoever was logged in logs in again.
+#   sudo server/bin/flyton passwd USERNAME [--no-mfa]   asks twice (or reads two lines from a pipe)
+# The user's live sessions and "forgot password" links end: whoever was logged in logs in again.
+# --no-mfa also turns two-step login off (a lost phone, or someone else's authenticator).
 import sys
 import getpass
 
 from tools.sql import *
 from tools.db_users import db_users, set_pw
 from tools.db_ses import end_user_ses
+from tools.db_pwreset import pwreset_end
 from tools.throttle import throttle_clear
 
 
-def passwd(username):
+def passwd(username, nomfa=0):
     try:
         sql("SELECT 1")
     except DbError as e:
@@ -33,8 +35,19 @@ def passwd(username):
         print(f"flyton passwd: {w['err']}", file=sys.stderr)
         return 1
     n = end_user_ses(u["id"])
+    pwreset_end(u["id"])
     throttle_clear(u["username"])
     print(f"ok: {username} has a new password; {n} live session(s) of {username} ended")
+    m = (u.get("data") or {}).get("mfa") or {}
+    if nomfa and m.get("on"):
+        add_to_data("users", u["id"], "mfa", {"on": 0, "last": m.get("last", 0)})
+        print(f"ok: two-step login of {username} is off (they can turn it on again on their mfa page)")
+        return 0
+    if nomfa:
+        print(f"ok: {username} had no two-step login")
+        return 0
+    if m.get("on"):
+        print(f"note: {username} has two-step login on; --no-mfa turns it off")
     return 0
 
 
@@ -45,7 +58,8 @@ def ask(prompt):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        print("usage: sudo server/bin/flyton passwd USERNAME", file=sys.stderr)
+    a = [x for x in sys.argv[1:] if x != "--no-mfa"]
+    if len(a) != 1:
+        print("usage: sudo server/bin/flyton passwd USERNAME [--no-mfa]", file=sys.stderr)
         sys.exit(2)
-    sys.exit(passwd(sys.argv[1]))
+    sys.exit(passwd(a[0], 1 if "--no-mfa" in sys.argv[1:] else 0))

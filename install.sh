@@ -14,6 +14,8 @@
 # The runtime of an installed site is runtime = "cgi" | "wsgi" in server/config.py.
 set -euo pipefail
 umask 022
+# no compiled copy of config.py (it holds the database password) is left by this script's Pythons
+export PYTHONDONTWRITEBYTECODE=1
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 venv=/opt/flyton/venv
@@ -145,10 +147,11 @@ SQL
 ok "database $db, user $dbuser"
 
 step "6/11 server/config.py (root and the web server only)"
+rm -f server/__pycache__/config.*.pyc      # left by an older install.sh: readable by all
 if [ ! -f "$cfg" ]; then
-  sed -e "s|\"name\": \"flyton\"|\"name\": \"$db\"|" -e "s|\"user\": \"flyton\"|\"user\": \"$dbuser\"|" \
+  ( umask 027; sed -e "s|\"name\": \"flyton\"|\"name\": \"$db\"|" -e "s|\"user\": \"flyton\"|\"user\": \"$dbuser\"|" \
       -e "s|\"password\": \"change-me\"|\"password\": \"$pw\"|" -e "s|/run/mysqld/mysqld.sock|$sock|" \
-      server/config.example.py > "$cfg"
+      server/config.example.py > "$cfg" )
   if [ "$prod" = 1 ]; then
     sed -i --follow-symlinks -e 's|^runtime = "cgi"|runtime = "wsgi"|' -e 's|^sys_mode = "dev"|sys_mode = "prod"|' "$cfg"
   fi
@@ -196,6 +199,7 @@ chmod 640 "$cfg"
 chmod 755 server/cgi-bin/p server/cgi-bin/api server/bin/flyton
 mkdir -p /var/www/flyton-empty /var/cache/flyton/pycache
 chown -R www-data:www-data /var/cache/flyton
+chmod 750 /var/cache/flyton     # compiled code lives here, config.py's too: the web server's and root's only
 # the error log of pages and API methods (both runtimes write it), rotated weekly
 install -d -o www-data -g adm -m 2750 /var/log/flyton
 # made here for the web server: a root command logging first would leave it unwritable

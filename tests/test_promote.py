@@ -395,3 +395,12 @@ def test_prod_keeps_the_newest_releases_and_backups():
     assert len(on_prod("ls /srv/flyton/backups").split()) == 2
     rc, out = flyton("releases flyprod")
     assert rc == 0 and all(r in out for r in rs)
+
+
+def test_no_file_on_prod_gives_the_database_password_to_another_account():
+    # after all the above (installs, promotes with migrations checked on a copy, restores): what
+    # an ordinary account on prod can read holds no database password
+    pw = re.search(r'"password": "([^"]+)"', on_prod("cat /srv/flyton/shared/config.py")).group(1)
+    out = on_prod(f"runuser -u nobody -- grep -rlsF --exclude-dir=site-packages '{pw}' /srv/flyton /var/cache/flyton "
+                  "/var/log/flyton /etc/flyton /opt/flyton /tmp /etc/apache2 || true")
+    assert out == "", f"readable by anyone on prod, with the database password: {out}"

@@ -1,8 +1,10 @@
 # test_site.py: the skeleton end to end: static pages, login, the page flow,
 # the API flow, and what must never be reachable. Real Apache, real database.
+import os
 import re
 import json
 import secrets
+import subprocess
 from http.client import HTTPConnection
 
 from conftest import http, api, page, new_user, login, clear_fails, error_log, sql, top, clone, cfg_file, config_lines, logs, site, opener, json_type
@@ -410,3 +412,16 @@ def test_pages_of_a_group_live_in_its_folder(user, temp_file):
     for bad in ("tabs.tab_t1", "tabs/tab_t1", "tabs%2Ftab_t1", "..%2Ftabs%2Ftab_t1", "cards", "tabs.__init__"):
         st, h, t = page(user["ses"], bad)
         assert st == 404 and "grouped" not in t and "<p id=grp>" not in t, bad
+
+
+def test_no_file_flyton_writes_gives_a_password_to_another_local_account():
+    # what an ordinary account on the machine (nobody) can read in every place Flyton writes:
+    # no database password, neither the dev site's nor the test instance's (compiled copies of
+    # config.py included)
+    pws = [re.search(r'"password": "([^"]+)"', open(f).read()).group(1) for f in (cfg_file, f"{clone}/server/config.py")]
+    places = [p for p in (clone, top, "/opt/flyton", "/var/cache/flyton", "/var/log/flyton", "/etc/flyton",
+                          "/var/log/flyton-install.log", "/etc/apache2", "/etc/cron.d") if os.path.exists(p)]
+    for pw in pws:
+        r = subprocess.run(["runuser", "-u", "nobody", "--", "grep", "-rlsF", "--exclude-dir=prodhost", "--exclude-dir=site-packages", pw, *places],
+                           capture_output=True, text=True, timeout=300)
+        assert r.stdout == "", f"readable by anyone, with a database password: {r.stdout}"

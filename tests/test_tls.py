@@ -129,3 +129,27 @@ def test_a_given_certificate_is_checked_before_it_is_recorded(etc):
         assert open(f"{etc}/tls").read() == keep          # the good one stays
     rc, out = flyton_tls(etc, "--off")
     assert rc == 0 and open(f"{etc}/tls").read() == "off\n"
+
+
+def handshake(*args):
+    # (exit code, what openssl s_client said) of one TLS handshake with the https test site
+    r = subprocess.run(["openssl", "s_client", "-connect", "127.0.0.1:8094", "-servername", "localhost", *args],
+                       input="", capture_output=True, text=True, timeout=30)
+    return r.returncode, r.stdout + r.stderr
+
+
+def test_tls_1_2_takes_forward_secret_aead_ciphers_only_in_the_servers_order():
+    names = subprocess.run(["openssl", "ciphers", "ALL:COMPLEMENTOFALL:@SECLEVEL=0"], capture_output=True, text=True).stdout
+    taken = []
+    for c in sorted(set(names.strip().split(":"))):
+        rc, out = handshake("-tls1_2", "-cipher", c + ":@SECLEVEL=0")
+        if rc == 0 and f"Cipher is {c}" in out:
+            taken.append(c)
+    assert taken and "ECDHE-RSA-AES128-GCM-SHA256" in taken, taken
+    assert all(c.startswith("ECDHE-") and ("GCM" in c or "CHACHA20" in c) for c in taken), taken   # no RSA kx, CBC, CCM
+    # the client prefers AES256 and CHACHA20; the server's order (AES128 first) decides
+    rc, out = handshake("-tls1_2", "-cipher", "ECDHE-RSA-CHACHA20-POLY1305:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256")
+    assert rc == 0 and "Cipher is ECDHE-RSA-AES128-GCM-SHA256" in out, out[-800:]
+    for old in ("-tls1", "-tls1_1"):
+        rc, out = handshake(old, "-cipher", "ALL:@SECLEVEL=0")
+        assert rc != 0, f"{old} was accepted"

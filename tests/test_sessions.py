@@ -187,16 +187,17 @@ def test_login_with_mfa_needs_a_fresh_code():
     s = new_secret()
     add_to_data("users", uid, "mfa", {"on": 1, "secret": s, "last": 0})
     st, a = api("api_login", {"u": u, "p": p})
-    assert a["server"]["allow"] == 0 and a["server"]["mfa"] == 1 and "ses" not in a["server"]
+    assert a["server"]["allow"] == 0 and "ses" not in a["server"] and a["server"]["msg"] == "Wrong username, password or code"
+    assert "mfa" not in a["server"]          # the right password is not told apart
     st, a = api("api_login", {"u": u, "p": p, "code": kictotp(s, time.time() - 150)})
-    assert a["server"]["allow"] == 0 and a["server"]["mfa"] == 1
+    assert a["server"]["allow"] == 0 and "mfa" not in a["server"]
     code = kictotp(s)
     st, a = api("api_login", {"u": u, "p": p, "code": code})
     assert a["server"]["allow"] == 1 and a["server"]["ses"]
     st, a = api("api_login", {"u": u, "p": p, "code": code})
     assert a["server"]["allow"] == 0         # a code works once
     st, a = api("api_login", {"u": u, "p": "wrong", "code": kictotp(s)})
-    assert a["server"]["allow"] == 0 and "mfa" not in a["server"]   # the password comes first
+    assert a["server"]["allow"] == 0 and "mfa" not in a["server"]
     clear_fails()
 
 

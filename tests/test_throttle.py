@@ -40,7 +40,7 @@ def test_one_address_is_refused_after_the_limit_even_with_the_right_password(gen
     u, p, uid = new_user()
     for i in range(5):
         st, a = api_from("127.0.0.2", "api_login", {"u": u, "p": "wrong"})
-        assert a["server"]["msg"] == "Wrong username or password"
+        assert a["server"]["msg"] == "Wrong username, password or code"
     st, a = api_from("127.0.0.2", "api_login", {"u": u, "p": p})
     assert a["server"]["allow"] == 0 and "Too many" in a["server"]["msg"] and a["server"]["wait"] > 800
     assert fails(u) == 5                    # the refused one was not even checked
@@ -67,7 +67,7 @@ def test_guessers_at_many_addresses_do_not_lock_out_the_owner(gen_keep):
             time.sleep(0.05)
     # the name is slowed down from everywhere: a new address waits ...
     st, a = api_from("127.0.0.5", "api_login", {"u": u, "p": p})
-    assert a["server"]["allow"] == 0 and a["server"]["wait"] <= 2 and a["server"]["mfa"] == 1
+    assert a["server"]["allow"] == 0 and a["server"]["wait"] <= 2 and "mfa" not in a["server"]
     # ... the owner's known address does not, and a new address gets in after the delay
     st, a = api("api_login", {"u": u, "p": p})
     assert a["server"]["allow"] == 1
@@ -109,6 +109,31 @@ def test_a_second_factor_gets_past_the_slow_down_and_tells_nothing(gen_keep):
     assert a["server"]["allow"] == 1
 
 
+def test_every_login_failure_is_the_same_answer(gen_keep):
+    # who exists, who has two-step login, and whether a password was right: none of it shows
+    u2, p2, uid2 = new_user()
+    s = new_secret()
+    add_to_data("users", uid2, "mfa", {"on": 1, "secret": s, "last": 0})
+    u1, p1, uid1 = new_user()
+    bad = "000000" if kictotp(s) != "000000" else "111111"
+    tries = [{"u": "t_nobody_" + uuid.uuid4().hex[:8], "p": "x"}, {"u": "t_nobody_x", "p": "x", "code": bad},
+             {"u": u1, "p": "wrong"}, {"u": u1, "p": "wrong", "code": bad}, {"u": u1, "p": p1, "code": bad},
+             {"u": u2, "p": "wrong"}, {"u": u2, "p": "wrong", "code": bad}, {"u": u2, "p": p2},
+             {"u": u2, "p": p2, "code": bad}]
+    answers = []
+    for k, t in enumerate(tries):
+        st, a = api_from(f"127.0.0.{80 + k}", "api_login", t)
+        answers.append((st, sorted(a["server"].items())))
+    assert all(x == answers[0] for x in answers), answers
+    assert dict(answers[0][1]) == {"allow": 0, "err": "Wrong username, password or code", "method": "api_login",
+                                   "msg": "Wrong username, password or code", "server_ver": sqlmod.config.version}, answers[0]
+    # a code never lets a user without two-step login in, so it cannot switch the slow-down off
+    # for a password alone; with two-step login, password and code log in
+    assert api_from("127.0.0.90", "api_login", {"u": u1, "p": p1, "code": "123456"})[1]["server"]["allow"] == 0
+    assert api_from("127.0.0.91", "api_login", {"u": u1, "p": p1})[1]["server"]["allow"] == 1
+    assert api_from("127.0.0.92", "api_login", {"u": u2, "p": p2, "code": kictotp(s)})[1]["server"]["allow"] == 1
+
+
 def test_spraying_many_names_from_one_address_is_stopped(gen_keep):
     for i in range(20):
         st, a = api_from("127.0.0.70", "api_login", {"u": f"t_nobody_{i}", "p": "x"})
@@ -129,7 +154,7 @@ def test_parallel_guesses_never_pass_the_limit(gen_keep):
 
     with ThreadPoolExecutor(4) as ex:
         got = list(ex.map(one, range(12)))
-    checked = [a for a in got if a.get("msg") == "Wrong username or password"]
+    checked = [a for a in got if a.get("msg") == "Wrong username, password or code"]
     refused = [a for a in got if "Too many" in a.get("msg", "")]
     assert len(checked) == 5 and len(refused) == 7, got
     assert fails(u) == 5
@@ -141,7 +166,7 @@ def test_parallel_spraying_never_passes_the_address_limit(gen_keep):
 
     with ThreadPoolExecutor(4) as ex:
         got = list(ex.map(one, range(30)))
-    assert sum(1 for a in got if a["msg"] == "Wrong username or password") == 20
+    assert sum(1 for a in got if a["msg"] == "Wrong username, password or code") == 20
     assert sum(1 for a in got if "Too many" in a["msg"]) == 10
 
 
@@ -159,7 +184,7 @@ def test_login_takes_as_long_for_an_unknown_name_as_for_a_wrong_password(gen_kee
         clear_fails()
         t = time.perf_counter()
         st, a = api("api_login", {"u": name, "p": "wrong-password"})
-        assert a["server"]["msg"] == "Wrong username or password"
+        assert a["server"]["msg"] == "Wrong username, password or code"
         return time.perf_counter() - t
 
     timed(u), timed("t_nobody_warm")         # both paths warm

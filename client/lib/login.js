@@ -16,9 +16,5 @@ async function login() {
     location.href = "/cgi-bin/p?app=start&r=309012&ses=" + encodeURIComponent(res.server.ses);
     return;
   }
-  if (res.server.mfa) {
-    go_el("mfa").classList.remove("d-none");
-    go_el("code").focus();
-  }
   go_el("msg").textContent = res.server.msg || res.server.err;
 }

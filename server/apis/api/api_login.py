@@ -22,23 +22,25 @@ def api_login(data):
     ip = client_ip()
     w = db_users(u)
     m = (w.get("data") or {}).get("mfa") or {} if w else {}
-    # a code lets a user with two-step login past the slow-down of their name; then a wrong
-    # password and a wrong code get the same answer, so the code is no way to test passwords
-    bycode = 1 if code and m.get("on") else 0
-    wait = throttle(u, ip, bycode)
+    on = 1 if m.get("on") else 0
+    # every failure is the same answer, so nothing tells whether the password was right, the
+    # user exists or has two-step login. A login that brings a code skips the slow-down of the
+    # username (tools/throttle.py): it succeeds only when the password and a current code are both
+    # right, which leaves a guesser nothing to learn. A code sent for a user without two-step
+    # login never succeeds (else a code would switch the slow-down off for a password alone).
+    wait = throttle(u, ip, 1 if code else 0)
     if wait:
-        msg = f"Too many failed logins. Try again in {wait_text(wait['wait'])}."
-        if wait["slow"]:
-            msg = f"Too many failed logins for this user. Try again in {wait_text(wait['wait'])}, or add the code of your authenticator app."
-        api_err(msg, {"wait": wait["wait"], "mfa": wait["slow"]})
+        api_err(f"Too many failed logins. Try again in {wait_text(wait['wait'])}.", {"wait": wait["wait"]})
         return
     ok = check_pw(p, w.get("sis") if w else None)
-    if not u or not w or not ok:
+    step = check_totp(m.get("secret", ""), code, m.get("last", 0)) if ok and on else 0
+    if not u or not w or not ok or (on and not step) or (code and not on):
         failed(u, ip)
-        api_err("Wrong username, password or code" if bycode else "Wrong username or password")
+        api_err("Wrong username, password or code")
         return
-    if m.get("on") and not mfa_ok(w, m, code, ip):
-        return
+    if step:
+        m["last"] = step      # each code works once
+        add_to_data("users", w["id"], "mfa", m)
     ses = create_new_ses(w["id"])
     if not ses:
         api_err("Could not start a session, please try again")
@@ -50,19 +52,3 @@ def api_login(data):
 
 def failed(u, ip):
     add_log("login_fail", u, {"u": u, "ip": ip})
-
-
-def mfa_ok(w, m, code, ip):
-    # two-step login: the password was right, now the 6-digit code; each code works once
-    if not code:
-        throttle_ok(w["username"], ip, 0)   # the password was right: not a failure, not yet known
-        api_err("Enter the 6-digit code of your authenticator app", {"mfa": 1})
-        return 0
-    step = check_totp(m.get("secret", ""), code, m.get("last", 0))
-    if not step:
-        failed(w["username"], ip)
-        api_err("Wrong username, password or code", {"mfa": 1})
-        return 0
-    m["last"] = step
-    add_to_data("users", w["id"], "mfa", m)
-    return 1

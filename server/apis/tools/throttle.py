@@ -7,7 +7,9 @@
 #   user  a username from anywhere: past login_fail_max failures each check waits a
 #         delay that doubles (2, 4, 8 .. gen login_slow_max_s seconds) after the last
 #         one. An address the user logged in from (within login_known_days) does not
-#         wait, and neither does a login that brings its second-factor code.
+#         wait, and neither does a login that brings a code: it succeeds only when the
+#         password and a current code are both right (api_login.py), and every failure
+#         answers the same, so a guesser learns nothing from it.
 # A check is counted before the password is compared, with the rows locked, so parallel
 # requests can never check more passwords than the limit allows.
 from tools.sql import *

@@ -296,3 +296,14 @@ def test_a_name_saved_before_names_were_normalised_still_logs_in(gen_keep):
         assert a["server"]["allow"] == 1, typed
     st, a = api("api_login", {"u": u.replace("t_", "t_\u0301", 1), "p": p})
     assert a["server"]["allow"] == 0
+
+
+def test_a_username_is_normalised_before_its_length_and_pattern_are_checked():
+    # "㎒" (one character) is "mhz" in NFKC: ten of them make a 30-character name, eleven a 33
+    r = {"p": "longenough1", "first": "A", "last": "B", "email": ""}
+    st, a = api("api_register", dict(r, u="㎒" * 11))
+    assert a["server"]["allow"] == 0 and a["server"]["fld"] == "u" and "at most 30" in a["server"]["msg"], a
+    tail = uuid.uuid4().hex[:3]
+    st, a = api("api_register", dict(r, u="㎒" * 9 + tail, email=f"mhz{tail}{uuid.uuid4().hex[:6]}@example.com"))
+    assert a["server"]["allow"] == 1, a
+    assert kic_sql("SELECT username FROM users WHERE id = %s", args=(a["server"]["user_id"],)) == [("mhz" * 9 + tail,)]

@@ -148,6 +148,37 @@ def test_the_answer_is_the_same_for_an_address_nobody_has(mailsite):
     assert a["server"]["allow"] == 0 and a["server"]["fld"] == "email"
 
 
+class SlowBox(Box):
+    # a mail server that takes its time over every message
+    async def handle_DATA(self, server, session, envelope):
+        import asyncio
+        await asyncio.sleep(6)
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_a_slow_mail_server_does_not_show_in_the_answer():
+    # the link is mailed after the answer has left: a 6 s mail server neither delays the answer
+    # (which would tell that the address is a user's) nor loses the mail
+    box = SlowBox()
+    c = Controller(box, hostname="127.0.0.1", port=free_port())
+    c.start()
+    try:
+        clear_fails()
+        with config_lines(f'mail = {{"host": "127.0.0.1", "port": {c.port}, "from": "Flyton <noreply@example.com>", '
+                          f'"timeout": 30}}\nsite_url = "{site}"'):
+            m = mail_user()
+            t0 = time.monotonic()
+            st1, a1 = api("api_pw_forgot", {"email": m["e"]})
+            t1 = time.monotonic()
+            st2, a2 = api("api_pw_forgot", {"email": f"nobody_{secrets.token_hex(4)}@example.com"})
+            assert (st1, a1) == (st2, a2) and a1["server"]["allow"] == 1
+            assert t1 - t0 < 5, f"the answer waited {t1 - t0:.1f} s: for the mail server"
+            to, msg = box.wait(1, 30)[0]
+            assert to == [m["e"]] and link_of(msg)[1]
+    finally:
+        c.stop()
+
+
 def test_a_link_expires_and_a_newer_one_ends_the_older(mailsite):
     m = mail_user()
     api("api_pw_forgot", {"email": m["e"]})

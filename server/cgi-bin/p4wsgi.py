@@ -30,9 +30,23 @@ def p4wsgi(environ, start_response):
     finally:
         sql.done()
     st, hs, b = kicreq()["resp"] or (500, [("Content-Type", "text/plain; charset=utf-8")], b"server error")
+    jobs = kicreq()["after"]
     kicreq_new({})      # nothing of this request stays in the thread
     start_response(f"{st} {HTTPStatus(st).phrase}", hs)
+    if jobs:
+        return Then([b], jobs)
     return [b]
+
+
+class Then(list):
+    # the body of an answer that left jobs behind: mod_wsgi calls close() once it has sent the
+    # body, and the jobs run then (tools/kicreq.py, after_answer)
+    def __init__(self, body, jobs):
+        super().__init__(body)
+        self.jobs = jobs
+
+    def close(self):
+        run_after(self.jobs)
 
 
 def note_pid():

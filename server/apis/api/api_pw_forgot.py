@@ -1,7 +1,7 @@
 # api_pw_forgot.py: {email} -> a mail with a link that sets a new password, to the user with
 # that address (no session needed). The answer is the same whether or not the address is a
-# user's, and takes as long (floor seconds, mail or no mail): it tells nobody who has an
-# account. Throttled like login (per address and client, per client) and a few links per
+# user's, and takes as long (floor seconds): the link is made and mailed after the answer has
+# left (after_answer), so neither a slow mail server nor the work tells who has an account. Throttled like login (per address and client, per client) and a few links per
 # address a window from anywhere (tools/throttle.py).
 import time
 
@@ -10,6 +10,7 @@ from tools.sql import *
 from tools.kicapi import *
 from tools.kicweb import client_ip
 from tools.kicmail import kicmail
+from tools.kicreq import after_answer
 from tools.throttle import throttle, throttle_count, limits, wait_text
 from tools.db_pwreset import pwreset_new, minutes
 from tools.db_log import add_log
@@ -36,7 +37,7 @@ def api_pw_forgot(data):
         return
     w = find_in_sql({"table": "users", "what": "id,username", "where": {"email": e}, "is_active": 1})
     if isinstance(w, tuple):
-        mail_link(w[0], w[1], e, ip)
+        after_answer(mail_link, w[0], w[1], e, ip)
     time.sleep(max(0.0, floor - (time.monotonic() - t0)))
     api_ok({"msg": said})
 

@@ -10,6 +10,7 @@
 #   lang    the language of txt()
 #   out     what print() writes while a page is built (None: not building a page)
 #   resp    the answer to send: (status, headers, body bytes)
+#   after   what runs once the answer has left (after_answer): a mail, so nobody waits for it
 import _thread   # threading.local without importing threading: 1 ms less for every CGI request
 
 import config
@@ -28,7 +29,7 @@ def kicreq():
 def kicreq_new(env, inp=None):
     # a clean context for a new request; nothing of the one before survives
     r = {"env": env, "inp": inp, "ses": "", "s": {}, "u": {}, "roles": [], "answer": {},
-         "lang": getattr(config, "lang", "en"), "out": None, "resp": None}
+         "lang": getattr(config, "lang", "en"), "out": None, "resp": None, "after": []}
     local.req = r
     return r
 
@@ -37,3 +38,9 @@ def kicreq_env(k, default=""):
     # one request variable: kicreq_env("REMOTE_ADDR")
     v = kicreq()["env"].get(k, default)
     return default if v is None else v
+
+
+def after_answer(f, *a):
+    # f(*a) runs after the answer has been sent (both runtimes): the client neither waits for
+    # it nor can tell from the answer's time what it did (a mail to a slow server)
+    kicreq()["after"].append((f, a))

@@ -205,3 +205,41 @@ def cgi_run(handler):
     h = f"Status: {st}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in hs) + "\r\n"
     out.write(h.encode("latin-1", "replace") + b)
     out.flush()
+    jobs = kicreq()["after"]
+    if not jobs:
+        return
+    # the answer is whole. Apache ends the script when the response is over, so the jobs run in a
+    # grandchild of a session of its own (made before the answer ends: no race with that end);
+    # then stdin and stdout, one socket under mod_cgid, are closed, which ends the response
+    sql.close()
+    kid = os.fork()
+    if kid == 0:
+        os.setsid()
+        if os.fork():
+            os._exit(0)
+        try:
+            quiet()
+            run_after(jobs)
+        finally:
+            os._exit(0)
+    os.waitpid(kid, 0)
+    quiet()
+
+
+def quiet():
+    # stdin and stdout closed (the answer is over); print() goes nowhere from now on
+    sys.stdout = open(os.devnull, "w")
+    sys.stdin = open(os.devnull)
+    os.close(1)
+    os.close(0)
+
+
+def run_after(jobs):
+    # what a request left for after its answer (tools/kicreq.py, after_answer); a failure is logged
+    for f, a in jobs:
+        try:
+            f(*a)
+        except Exception:
+            import traceback
+            log(f"after the answer: {traceback.format_exc()}", ref())
+    sql.done()

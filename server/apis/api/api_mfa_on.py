@@ -16,7 +16,7 @@ def api_mfa_on(data):
     if (get_data("users", data["s"]["my_user_id"]).get("mfa") or {}).get("on"):
         api_err("Two-step login is on already: turn it off first")
         return
-    if not reauth(data, "p", "-"):
+    if not reauth(data):      # the password (two-step login is off here, so no code is asked)
         return
     step = check_totp(secret, code)
     if not step:

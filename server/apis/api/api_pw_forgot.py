@@ -1,7 +1,8 @@
 # api_pw_forgot.py: {email} -> a mail with a link that sets a new password, to the user with
 # that address (no session needed). The answer is the same whether or not the address is a
 # user's, and takes as long (floor seconds): the link is made and mailed after the answer has
-# left (after_answer), so neither a slow mail server nor the work tells who has an account. Throttled like login (per address and client, per client) and a few links per
+# left (after_answer), so neither a slow mail server nor the work tells who has an account.
+# Throttled like login (per address and client, per client) and a few links per
 # address a window from anywhere (tools/throttle.py).
 import time
 

@@ -16,9 +16,9 @@ import urllib.request
 from tools.sql import *
 from tools.db_ses import create_new_ses
 from tools.pagedirs import groups
+from tools.kicweb import reserved      # app parts (header, body, footer, main): never pages
 
 top = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-not_pages = {"__init__", "header", "body", "footer", "main"}
 
 
 def health(base="http://127.0.0.1", every=0):
@@ -65,7 +65,7 @@ def pages():
         for g in [""] + [d for s, d in groups]:
             for p in sorted(glob.glob(f"{top}/client/app/{folder}/{g}/*.py".replace("//", "/"))):
                 name = os.path.basename(p)[:-3]
-                if name in not_pages or name.startswith("_"):
+                if name in reserved or name.startswith("_"):
                     continue
                 out.append((app, name, os.path.relpath(p, top)))
     return out

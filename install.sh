@@ -7,6 +7,8 @@
 #                               the first time, until you give yours:
 #     --cert FILE --key FILE    your certificate (PEM, chain included) and key: kept for later runs
 #     --no-tls                  plain http on 80 (a proxy in front, e.g. CloudFront, serves https)
+#   --url URL                   site_url in server/config.py: the address people open (https://www.example.com);
+#                               the site answers to its host and to hosts there, other names get 421
 #   --take-over                 a machine has one Flyton site: move it from another clone to this one
 #   FLYTON_ADMIN_PASSWORD=...   the password of the first admin user (else one is generated once):
 #                               sudo FLYTON_ADMIN_PASSWORD=... ./install.sh
@@ -28,7 +30,7 @@ cfg="$root/server/config.py"
 prod=0
 takeover=0
 tls=()      # for server/bin/flyton tls, on a prod box
-cert="" key=""
+cert="" key="" url=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --prod) prod=1 ;;
@@ -37,7 +39,10 @@ while [ $# -gt 0 ]; do
       tls=(--cert "$cert" --key "$key"); shift ;;
     --no-tls) tls=(--off) ;;
     --take-over) takeover=1 ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    --url) [ $# -ge 2 ] || { echo "install.sh: --url needs an address" >&2; exit 1; }
+      url=$2; shift
+      [[ "$url" =~ ^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?/?$ ]] || { echo "install.sh: --url takes http(s)://NAME[:PORT], not $url" >&2; exit 1; } ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "install.sh: unknown option $1 (see --help)" >&2; exit 1 ;;
   esac
   shift
@@ -71,7 +76,7 @@ fi
 step "1/11 system packages"
 export DEBIAN_FRONTEND=noninteractive
 need=""
-for p in apache2 libapache2-mod-wsgi-py3 python3-venv acl cron procps ca-certificates curl openssl; do
+for p in apache2 libapache2-mod-wsgi-py3 libapache2-mod-security2 python3-venv acl cron procps ca-certificates curl openssl; do
   dpkg -s "$p" >/dev/null 2>&1 || need="$need $p"
 done
 dbpkg=""
@@ -89,7 +94,8 @@ fi
 if [ -n "$need" ]; then
   say "installing:$need (apt output: $ilog)"
   [ -n "$dbpkg" ] || logged apt-get update -q
-  logged apt-get install -y -q $need
+  # no recommends: ModSecurity's would bring a rule set, and the site uses it to buffer bodies only
+  logged apt-get install -y -q --no-install-recommends $need
 fi
 ok "apache2, mod_wsgi, $(dpkg -s mysql-server >/dev/null 2>&1 && echo mysql-server || echo mariadb-server), python3-venv"
 
@@ -156,6 +162,23 @@ if [ ! -f "$cfg" ]; then
     sed -i --follow-symlinks -e 's|^runtime = "cgi"|runtime = "wsgi"|' -e 's|^sys_mode = "dev"|sys_mode = "prod"|' "$cfg"
   fi
   say "written: $cfg"
+fi
+if [ -n "$url" ] && ! grep -qx "site_url = \"${url%/}\"" "$cfg"; then
+  sed -i --follow-symlinks "s|^site_url = .*|site_url = \"${url%/}\"|" "$cfg"
+  grep -q '^site_url = ' "$cfg" || echo "site_url = \"${url%/}\"" >> "$cfg"
+  say "site_url set to ${url%/} in $cfg"
+fi
+# hosts: the names the site answers to besides site_url's (other names get 421). A dev box
+# answers to what it is opened by: Cloud9's preview and EC2's names, its own addresses
+h='"localhost", "127.0.0.1"'
+[ "$prod" = 0 ] && ! [ -s /etc/flyton/tls ] &&
+  h="$h, \"*.amazonaws.com\"$(hostname -I 2>/dev/null | tr ' ' '\n' | grep -E '^[0-9.]+$' | grep -v '^127\.' | sed 's/.*/, "&"/' | tr -d '\n')"
+if ! grep -q '^hosts = ' "$cfg"; then
+  echo "hosts = [$h]   # the names the site answers to besides site_url's (docs/deploy.md, Settings)" >> "$cfg"
+  say "hosts: [$h]"
+elif [ "$h" != '"localhost", "127.0.0.1"' ] && grep -q '^hosts = \["localhost", "127.0.0.1"\]' "$cfg"; then
+  sed -i --follow-symlinks "s|^hosts = \\[\"localhost\", \"127.0.0.1\"\\]|hosts = [$h]|" "$cfg"
+  say "hosts: [$h]"
 fi
 if [ "$prod" = 1 ] && ! grep -q '^runtime = "wsgi"' "$cfg"; then
   grep -q '^runtime = ' "$cfg" && sed -i --follow-symlinks 's|^runtime = .*|runtime = "wsgi"|' "$cfg" || echo 'runtime = "wsgi"' >> "$cfg"
@@ -237,7 +260,7 @@ mpm=$(a2query -M 2>/dev/null || echo event)
 cgimod=cgid
 [ "$mpm" = prefork ] && cgimod=cgi
 before=$(sums)
-a2enmod -q "$cgimod" headers alias wsgi >/dev/null
+a2enmod -q "$cgimod" headers alias wsgi remoteip reqtimeout security2 >/dev/null
 a2disconf -q serve-cgi-bin >/dev/null 2>&1 || true
 # mod_status lists the URLs being served, and a Flyton URL carries the session token: off.
 # The server tells no version, and error pages no signature.
@@ -250,6 +273,24 @@ ServerSignature Off
 TraceEnable Off
 CONF
 a2enconf -q zz-flyton-security >/dev/null
+# slow clients: a connection still sending its headers holds a worker, a slow body a
+# Python thread, until mod_reqtimeout cuts it: the TLS handshake within 5 s, the headers
+# within 10 s (up to 20 while they keep coming at 500 B/s), the body at 2 KB/s or more
+# once its first 10 s are over (408). And room for 400 such connections at once, with 100
+# workers kept idle: a burst of connections does not wait for new processes.
+cat > /etc/apache2/conf-available/zz-flyton-limits.conf <<CONF
+# written by Flyton's install.sh
+RequestReadTimeout handshake=5 header=10-20,MinRate=500 body=10,MinRate=2000
+<IfModule mpm_event_module>
+    ServerLimit 16
+    StartServers 4
+    ThreadsPerChild 25
+    MaxRequestWorkers 400
+    MinSpareThreads 100
+    MaxSpareThreads 300
+</IfModule>
+CONF
+a2enconf -q zz-flyton-limits >/dev/null
 a2dissite -q 000-default >/dev/null 2>&1 || true
 base=http://localhost
 # a box installed with --prod once stays one: /etc/flyton/tls says how it serves https

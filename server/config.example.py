@@ -19,6 +19,12 @@ cors_origins = []           # origins allowed to call /cgi-bin/api from another 
 no_ses_meths = ["api_login", "api_ping", "api_register"]   # API methods that need no session
                             # (login, ping and the two of "forgot password" always)
 site_url = "http://localhost"   # the address people open: the links in mails start with it
+hosts = ["localhost", "127.0.0.1"]   # host names the site answers to besides site_url's (* and ? as
+                            # wildcards: "*.example.com"); any other Host header gets 421
+                            # (sudo ./install.sh after a change)
+trusted_proxies = []        # the proxies in front (a load balancer, CloudFront's origin-facing ranges), as
+                            # "10.0.0.0/16" or "203.0.113.7": only from them X-Forwarded-For gives the client's
+                            # address (sudo ./install.sh after a change); from anyone else it changes nothing
 mail = {"host": "localhost", "port": 25, "tls": "", "user": "", "password": "",
         "from": "Flyton <noreply@localhost>"}   # the SMTP server of kicmail (docs/tools.md);
                             # tls: "" | "starttls" (port 587) | "ssl" (port 465)

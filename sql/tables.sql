@@ -11,7 +11,8 @@
 -- The table rules:
 --   id          int auto increment, starting at a recognisable number of digits
 --               (users 1001.., gen 101.., logs 10000001.., todo 30001..);
---               ses is the one table with a string id: the session token
+--               ses is the one table with a string id: the sha256 of the session
+--               token (db_ses.ses_key; the token itself is stored nowhere)
 --   name        where it fits
 --   is_active   1 (default) active, 0 deleted: rows are never deleted
 --   created_at  set by the database on insert
@@ -54,16 +55,17 @@ CREATE TABLE IF NOT EXISTS users (
 ) ENGINE=InnoDB AUTO_INCREMENT=1001 DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 
--- ses: the live sessions, one per browser tab. id is the token (the ses= of every URL).
+-- ses: the live sessions, one per browser tab. id is the sha256 (hex) of the token, the
+-- ses= of every URL (db_ses.ses_key(token)): a copy of the table logs nobody in.
 --   user_id   the user of the session
 --   data      what the pages saved with add2ses, and "page": the last page shown
 -- A session ends when is_active = 0, when it was idle longer than gen ses_idle_min,
 -- or older than gen ses_life_hours. The archive engine moves ended ones to ses_arc.
 -- DROP (logs everybody out):   DROP TABLE ses;
 -- example rows:
--- | id                                  | user_id | is_active | data                           |
--- | Hk3v0b9xQ2m8d7Yt1LwZpA5sN4cR6eU0 | 1001    | 1         | {"page": "dashboard"}          |
--- | 0pL9kQ3wE7rT2yU5iO8aS1dF4gH6jK | 1002    | 1         | {"page": "todo", "filter": 1}  |
+-- | id                     | user_id | is_active | data                           |
+-- | 9f2c41d0...(64 hex)    | 1001    | 1         | {"page": "dashboard"}          |
+-- | 5e07ab3c...(64 hex)    | 1002    | 1         | {"page": "todo", "filter": 1}  |
 -- | Zx8Cv7Bn6Mm5Ll4Kk3Jj2Hh1Gg0Ff | 1002    | 0         | {"page": "dashboard"}          |
 CREATE TABLE IF NOT EXISTS ses (
   id          VARCHAR(255) NOT NULL PRIMARY KEY,
@@ -109,6 +111,7 @@ INSERT IGNORE INTO gen (key1, val1, data) VALUES
   ('login_slow_max_s', '60', NULL),
   ('login_known_days', '30', NULL),
   ('pwreset_min', '30', NULL),
+  ('ses_new_max', '10', NULL),
   ('arc_ses_days', '7', NULL),
   ('arc_logs_days', '90', NULL);
 

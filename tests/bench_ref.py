@@ -4,6 +4,7 @@
 # no framework at all. tests/run serves it at 127.0.0.1:8093/ref for bench_site.py.
 import os
 import json
+import hashlib
 import html
 import threading
 import urllib.parse
@@ -31,13 +32,14 @@ def bench_ref(environ, start_response):
     if environ.get("CONTENT_LENGTH"):
         body = json.loads(environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"])) or b"{}")
         q["ses"] = body.get("info", {}).get("ses", "")
-    rows = query(ses_q, (q.get("ses", ""),), 1)
+    key = hashlib.sha256(q.get("ses", "").encode()).hexdigest()   # ses holds the token's hash, as in db_ses
+    rows = query(ses_q, (key,), 1)
     if not rows:
         start_response("302 Found", [("Location", "/pages/login/"), ("Content-Length", "0")])
         return [b""]
     w = rows[0]
     if w["ses_idle"] >= 5:
-        query("UPDATE ses SET updated_at = NOW() WHERE id = %s", (q["ses"],))
+        query("UPDATE ses SET updated_at = NOW() WHERE id = %s", (key,))
     if environ.get("PATH_INFO") == "/api":
         todos = [{"id": t[0], "name": t[1], "done": t[2], "created_at": str(t[3])} for t in query(todo_q, (w["id"], 1))]
         b = json.dumps({"server": {"method": "api_todo_list", "allow": 1, "todos": todos, "server_ver": "1"}}).encode()

@@ -210,6 +210,45 @@ def test_asking_for_links_is_throttled_per_address_and_per_client(mailsite):
     assert len(mailsite.wait(6)) == 6
 
 
+def rand_ip():
+    return "127.0.%d.%d" % tuple(secrets.token_bytes(2))
+
+
+def guess(u, ips, n):
+    # n wrong passwords for u, spread over the guessers' addresses; the answers
+    return [api_from(ips[i % len(ips)], "api_login", {"u": u, "p": f"wrong{i}"})[1]["server"] for i in range(n)]
+
+
+def test_guessers_on_four_addresses_hold_a_new_address_until_a_reset_link_is_used_there(mailsite):
+    # the decision (tools/throttle.py): the name's slow-down holds every address not known
+    # for the user; the refusal points to "forgot password", whose link makes the address known
+    m = mail_user()
+    ips, home = [rand_ip() for i in range(4)], rand_ip()
+    got = guess(m["u"], ips, 12)
+    assert sum(1 for a in got if a.get("wait")) >= 4                     # they book the slots
+    a = api_from(home, "api_login", {"u": m["u"], "p": m["p"]})[1]["server"]     # the owner, new address, no 2FA
+    assert a["allow"] == 0 and a["wait"] >= 1 and "Forgot password" in a["msg"], a
+    # a name nobody has, guessed the same way, is answered in the same words
+    nobody = "t_nobody_" + secrets.token_hex(4)
+    guess(nobody, ips, 12)
+    b = api_from(home, "api_login", {"u": nobody, "p": "x"})[1]["server"]
+    assert re.sub(r"\d+", "N", b["msg"]) == re.sub(r"\d+", "N", a["msg"]) and b.keys() == a.keys()
+    assert api_from(home, "api_pw_forgot", {"email": m["e"]})[1]["server"]["allow"] == 1
+    url, t = link_of(mailsite.wait(1)[0][1])
+    assert api_from(home, "api_pw_reset", {"t": t, "p": "owner-new-pass-1"})[1]["server"]["allow"] == 1
+    # the guessers go on; from the address the link was used at, the owner gets in every time
+    for i in range(4):
+        guess(m["u"], ips, 3)
+        st, a = api_from(home, "api_login", {"u": m["u"], "p": "owner-new-pass-1"})
+        assert a["server"]["allow"] == 1, a
+    # while anyone else, even with the right password, is still held by the slow-down
+    for i in range(10):
+        if guess(m["u"], ips, 1)[0].get("wait"):
+            break
+    st, a = api_from(rand_ip(), "api_login", {"u": m["u"], "p": "owner-new-pass-1"})
+    assert a["server"]["allow"] == 0 and a["server"]["wait"] >= 1
+
+
 def test_an_address_belongs_to_one_user(user):
     e = f"u_{secrets.token_hex(5)}@example.com"
     r = {"u": "r_" + secrets.token_hex(4), "p": "longenough", "first": "A", "last": "B", "email": e}

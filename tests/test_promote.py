@@ -103,7 +103,7 @@ def machines(tmp_path_factory):
 
 
 def test_prod_init_installs_a_prod_site():
-    rc, out = flyton("prod-init flyprod")
+    rc, out = flyton(f"prod-init flyprod --url {prod}")
     assert rc == 0, out
     m = re.search(r"created user admin, password: (\S+)", out)
     assert m and "ok: the dashboard page, as admin" in out and re.search(r"ok: \d+ pages built", out)
@@ -126,6 +126,18 @@ def test_prod_serves_https_and_sends_plain_http_there():
     c.request("GET", "/cgi-bin/p?app=start&r=309012&rpage=dashboard")
     r = c.getresponse()
     assert r.status == 301 and r.headers["Location"] == "https://10.231.0.2/cgi-bin/p?app=start&r=309012&rpage=dashboard"
+    c.close()
+    # the name is prod-init's --url (site_url), whatever Host a request brings; other names get 421
+    assert 'site_url = "https://10.231.0.2"' in on_prod("cat /srv/flyton/shared/config.py")
+    c = HTTPConnection("10.231.0.2", 80, timeout=30)
+    c.request("GET", "/pages/login/", headers={"Host": "attacker.example"})
+    r = c.getresponse()
+    assert r.status == 301 and r.headers["Location"] == "https://10.231.0.2/pages/login/"
+    c.close()
+    c = HTTPSConnection("10.231.0.2", 443, timeout=30, context=trust())
+    c.request("GET", "/pages/login/", headers={"Host": "attacker.example"})
+    r = c.getresponse()
+    assert r.status == 421 and "id=u" not in r.read().decode()
     c.close()
     c = HTTPSConnection("10.231.0.2", 443, timeout=30, context=trust())
     c.request("GET", "/pages/login/")

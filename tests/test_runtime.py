@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from tools.db_ses import ses_key
 from conftest import api, page, new_user, login, clear_fails, runtime, reload_site, sql, top
 
 rounds = 12      # per user; bounded: 8 users x 12 rounds x 3 requests
@@ -41,7 +42,7 @@ def api_t_iso(data):
         u, p, uid = new_user()
         ses = login(u, p)
         lang = "he" if i % 2 else "en"
-        sql.add_to_data("ses", ses, "lang", lang)
+        sql.add_to_data("ses", ses_key(ses), "lang", lang)
         for k in range(3):
             sql.insert_to_sql({"table": "todo", "set": {"user_id": uid, "name": f"{u} todo {k}"}})
         users.append({"u": u, "id": uid, "ses": ses, "lang": lang})

@@ -12,6 +12,7 @@ import pytest
 
 from conftest import api, page, new_user, login, clear_fails, top, clone, cfg_file
 from tools.sql import *
+from tools.db_ses import ses_key
 from tools.kictotp import kictotp, hotp, check_totp, new_secret, otp_uri
 
 venv_python = "/opt/flyton/venv/bin/python"
@@ -50,27 +51,39 @@ def test_every_login_gets_a_new_token():
     assert page(a)[0] == 200 and page(b)[0] == 200   # two tabs, two sessions
 
 
+def test_the_table_holds_no_token_only_its_hash(user):
+    # a copy of ses (a backup, a stolen dump) logs nobody in: the row id is the sha256
+    tok = user["ses"]
+    assert find_in_sql({"table": "ses", "fld": "id", "val": tok}) is False
+    assert find_in_sql({"table": "ses", "what": "user_id", "fld": "id", "val": ses_key(tok)}) == (user["id"],)
+    assert re.fullmatch(r"[0-9a-f]{64}", ses_key(tok))
+    assert page(ses_key(tok))[0] == 302            # the row id used as a token is no session
+    st, a = api("api_todo_list", {}, ses_key(tok))
+    assert a["server"]["allow"] == 0 and a["server"].get("sact") == "out"
+    assert page(tok)[0] == 200
+
+
 # ---------- expiry, logout, tabs ----------
 
 def test_idle_expiry_for_page_and_api(user):
-    sql("UPDATE ses SET updated_at = NOW() - INTERVAL 61 MINUTE WHERE id = %s", (user["ses"],))
+    sql("UPDATE ses SET updated_at = NOW() - INTERVAL 61 MINUTE WHERE id = %s", (ses_key(user["ses"]),))
     assert page(user["ses"])[0] == 302
     st, a = api("api_logout", {}, user["ses"])
     assert a["server"]["sact"] == "out"
-    assert find_in_sql({"table": "ses", "what": "is_active", "fld": "id", "val": user["ses"]}) == (0,)
+    assert find_in_sql({"table": "ses", "what": "is_active", "fld": "id", "val": ses_key(user["ses"])}) == (0,)
 
 
 def test_absolute_expiry(user):
-    sql("UPDATE ses SET created_at = NOW() - INTERVAL 13 HOUR, updated_at = NOW() WHERE id = %s", (user["ses"],))
+    sql("UPDATE ses SET created_at = NOW() - INTERVAL 13 HOUR, updated_at = NOW() WHERE id = %s", (ses_key(user["ses"]),))
     st, a = api("api_ping", {}, user["ses"])
     assert a["server"]["allow"] == 1      # ping needs no session
     assert page(user["ses"])[0] == 302
 
 
 def test_use_keeps_a_session_alive(user):
-    sql("UPDATE ses SET updated_at = NOW() - INTERVAL 50 MINUTE WHERE id = %s", (user["ses"],))
+    sql("UPDATE ses SET updated_at = NOW() - INTERVAL 50 MINUTE WHERE id = %s", (ses_key(user["ses"]),))
     assert page(user["ses"])[0] == 200
-    sql("UPDATE ses SET created_at = created_at - INTERVAL 20 MINUTE WHERE id = %s", (user["ses"],))
+    sql("UPDATE ses SET created_at = created_at - INTERVAL 20 MINUTE WHERE id = %s", (ses_key(user["ses"]),))
     assert page(user["ses"])[0] == 200    # 50 + 20 minutes old, but used 0 minutes ago
 
 
@@ -242,7 +255,7 @@ def test_archive_moves_old_logs_and_ended_sessions_exactly_once():
     clear_fails()
     u, p, uid = new_user()
     live, ended = login(u, p), login(u, p)
-    sql("UPDATE ses SET is_active = 0, updated_at = NOW() - INTERVAL 8 DAY WHERE id = %s", (ended,))
+    sql("UPDATE ses SET is_active = 0, updated_at = NOW() - INTERVAL 8 DAY WHERE id = %s", (ses_key(ended),))
 
     dry = archive_run("--dry-run")
     assert dry.returncode == 0
@@ -265,9 +278,9 @@ def test_archive_moves_old_logs_and_ended_sessions_exactly_once():
     assert p2.returncode == 0, p2.stderr
     main, arc = where_are(ids)
     assert len(arc) == len(set(arc)) and set(arc) == old and main == ids - old
-    assert find_in_sql({"table": "ses", "fld": "id", "val": ended}) is False
-    assert find_in_sql({"table": "ses_arc", "what": "user_id", "fld": "id", "val": ended}) == (uid,)
-    assert find_in_sql({"table": "ses", "what": "user_id", "fld": "id", "val": live}) == (uid,)
+    assert find_in_sql({"table": "ses", "fld": "id", "val": ses_key(ended)}) is False
+    assert find_in_sql({"table": "ses_arc", "what": "user_id", "fld": "id", "val": ses_key(ended)}) == (uid,)
+    assert find_in_sql({"table": "ses", "what": "user_id", "fld": "id", "val": ses_key(live)}) == (uid,)
 
     p3 = archive_run()                       # again: nothing more to move
     assert "logs: moved 0 rows" in p3.stdout
@@ -305,3 +318,18 @@ def test_a_password_reset_from_the_shell():
     clear_fails()
     assert api("api_login", {"u": u, "p": p})[1]["server"]["allow"] == 0
     assert api("api_login", {"u": u, "p": "a-new-password"})[1]["server"]["allow"] == 1
+
+
+def test_one_user_opens_at_most_ses_new_max_sessions_a_minute():
+    # logins without end (386 in 20 s in the audit) would take the server from everybody
+    clear_fails()
+    u, p, uid = new_user()
+    got = [api("api_login", {"u": u, "p": p})[1]["server"] for i in range(11)]
+    assert all(a["allow"] == 1 for a in got[:10]), got
+    assert got[10]["allow"] == 0 and "Too many new sessions" in got[10]["msg"] and "ses" not in got[10]
+    assert all(page(a["ses"])[0] == 200 for a in got[:10])        # the ten go on working
+    v, pv, vid = new_user()
+    assert api("api_login", {"u": v, "p": pv})[1]["server"]["allow"] == 1
+    # a minute later, one more
+    sql("UPDATE ses SET created_at = created_at - INTERVAL 61 SECOND WHERE user_id = %s", (uid,))
+    assert api("api_login", {"u": u, "p": p})[1]["server"]["allow"] == 1

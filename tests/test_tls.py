@@ -61,6 +61,12 @@ def test_plain_http_is_sent_to_https_with_the_whole_url():
     assert st == 301 and h["Location"] == "https://127.0.0.1:8094/cgi-bin/p?app=start&r=309012&rpage=about"
     st, h, t = plain(8095, "/pages/login/")
     assert st == 301 and h["Location"] == "https://127.0.0.1:8094/pages/login/"
+    # the name comes from the site's config, never from the request's Host
+    c = HTTPConnection("127.0.0.1", 8095, timeout=30)
+    c.request("GET", "/pages/login/", headers={"Host": "attacker.example"})
+    r = c.getresponse()
+    assert r.status == 301 and r.headers["Location"] == "https://127.0.0.1:8094/pages/login/"
+    c.close()
     # certbot's http-01 challenge is answered over http, not redirected
     st, h, t = plain(8095, "/.well-known/acme-challenge/token123")
     assert st == 404 and "Location" not in h

@@ -6,6 +6,8 @@ import re
 import json
 import base64
 import binascii
+import fnmatch
+import urllib.parse
 
 import config
 from tools.kicreq import *
@@ -42,13 +44,16 @@ def cgi():
     reply(status, meth, ans, more)
 
 
+body_err = {413: "request too large", 408: "the request body did not arrive in time"}
+
+
 def call(meth):
     # the body is read first: a CGI that leaves it unread gets its answer cut off
     body = read_body(int(getattr(config, "max_body", 10 * 1024 * 1024)))
     if not is_name(meth) or not meth.startswith("api_") or not os.path.isfile(os.path.join(here, "api", f"{meth}.py")):
         return 404, {"allow": 0, "err": "wrong method"}
-    if body is None:
-        return 413, {"allow": 0, "err": "request too large"}
+    if isinstance(body, int):
+        return body, {"allow": 0, "err": body_err[body]}
     out = gate(meth)
     if out:
         return out
@@ -146,11 +151,22 @@ def gate(meth):
 
 
 def same_site(o):
-    # Origin is this site when its host:port is the Host the browser asked for (or the
-    # one a proxy in front says it was asked for)
-    host = o.split("://", 1)[-1].lower()
-    asked = [kicreq_env("HTTP_HOST"), kicreq_env("HTTP_X_FORWARDED_HOST").split(",")[0]]
-    return 1 if "://" in o and host in [h.strip().lower() for h in asked if h.strip()] else 0
+    # Origin is this site when it is site_url's origin, or when its host:port is the Host the
+    # request came with and that host is one of the site's names (site_url's, config hosts:
+    # Apache answers any other with 421, and this checks again). A Host or X-Forwarded-Host
+    # of the request's own choosing makes no origin this site's (DNS rebinding).
+    o = o.lower()
+    if "://" not in o:
+        return 0
+    u = urllib.parse.urlsplit(str(getattr(config, "site_url", "")).lower())
+    if o == f"{u.scheme}://{u.netloc}":
+        return 1
+    host = o.split("://", 1)[1]
+    if host != kicreq_env("HTTP_HOST").strip().lower():
+        return 0
+    name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    names = [u.hostname or ""] + [str(h).lower() for h in getattr(config, "hosts", ["localhost", "127.0.0.1"])]
+    return 1 if any(fnmatch.fnmatchcase(name, h) for h in names) else 0
 
 
 def files(i):

@@ -66,7 +66,7 @@ def page_request():
 def form_body():
     # a form posted to a page (application/x-www-form-urlencoded), 1 MB at most
     b = read_body(1024 * 1024)
-    if b is None or "urlencoded" not in kicreq_env("CONTENT_TYPE"):
+    if isinstance(b, int) or "urlencoded" not in kicreq_env("CONTENT_TYPE"):
         return {}
     return kicweb(b.decode("utf-8", "replace"))
 

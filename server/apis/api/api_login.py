@@ -30,7 +30,10 @@ def api_login(data):
     # login never succeeds (else a code would switch the slow-down off for a password alone).
     wait = throttle(u, ip, 1 if code else 0)
     if wait:
-        api_err(f"Too many failed logins. Try again in {wait_text(wait['wait'])}.", {"wait": wait["wait"]})
+        api_err(refusal(wait), {"wait": wait["wait"]})
+        return
+    if w and too_many(w["id"]):
+        api_err("Too many new sessions for this user in the last minute. Try again in a minute.", {"wait": 60})
         return
     ok = check_pw(p, w.get("sis") if w else None)
     step = check_totp(m.get("secret", ""), code, m.get("last", 0)) if ok and on else 0
@@ -48,6 +51,24 @@ def api_login(data):
     throttle_ok(u, ip)
     add_log("login", u, {"uid": w["id"], "ip": ip})
     api_ok({"ses": ses})
+
+
+def too_many(uid):
+    # 1 when the user opened gen ses_new_max sessions (10) in the last minute: only the
+    # holder of the password can get here, and its logins must not take the server from others
+    g = gen_data().get("ses_new_max", {}).get("val", 10)
+    most = int(g) if str(g).isdigit() else 10
+    w = sql("SELECT COUNT(*) FROM ses WHERE user_id = %s AND created_at > NOW() - INTERVAL 60 SECOND", (uid,))[0]
+    return 1 if w[0][0] >= most else 0
+
+
+def refusal(wait):
+    # the same words for every name (existing or not): the slow-down of a name guessed from
+    # everywhere holds its owner too, until a "forgot password" link makes this address known
+    t = f"Too many failed logins. Try again in {wait_text(wait['wait'])}."
+    if not wait.get("slow"):
+        return t
+    return t + " Or use \"Forgot password\": its link lets you in from here at once."
 
 
 def failed(u, ip):

@@ -1,5 +1,7 @@
 # api_pw_reset.py: {t, p} -> the password of the user of the mailed link t is p (no session
 # needed). The link works once; every session of the user ends, and so does every other link.
+# The address the link was used from becomes one the user is known at: a user whose name
+# others are guessing from many addresses gets in from here at once (tools/throttle.py).
 from tools.sql import *
 from tools.kicapi import *
 from tools.kicweb import client_ip
@@ -36,5 +38,6 @@ def api_pw_reset(data):
     u = find_in_sql({"table": "users", "what": "username", "where": {"id": uid}})
     if isinstance(u, tuple):
         throttle_clear(u[0])
+        throttle_ok(u[0], ip)
     add_log("pw_reset", u[0] if isinstance(u, tuple) else uid, {"uid": uid, "ip": ip, "ended": n})
     api_ok()

@@ -1,5 +1,7 @@
-# db_ses.py: the sessions. One row of ses per browser tab; its id is the token.
+# db_ses.py: the sessions. One row of ses per browser tab; its id is the sha256 of the
+# token (ses_key), so the table holds nothing that logs anyone in.
 import re
+import hashlib
 
 from tools.sql import *
 from tools.kicreq import kicreq
@@ -21,9 +23,10 @@ def db_ses(ses):
                   (SELECT val1 FROM gen WHERE key1 = 'ses_life_hours' AND is_active = 1) AS ses_life_hours
            FROM ses s JOIN users u ON u.id = s.user_id AND u.is_active = 1
            WHERE s.id = %s AND s.is_active = 1"""
-    rows = sql(q, (ses,), 1)[0]
+    k = ses_key(ses)
+    rows = sql(q, (k,), 1)[0]
     # ids compare byte for byte: the column's collation ignores case
-    if not rows or rows[0]["ses_id"] != ses:
+    if not rows or rows[0]["ses_id"] != k:
         return {}
     w = rows[0]
     idle = float(w["ses_idle_min"] or 60) * 60
@@ -50,6 +53,11 @@ def ses_load(ses):
     return w
 
 
+def ses_key(ses):
+    # the id of the session's row: the hex sha256 of its token (a token has 192 random bits: no salt needed)
+    return hashlib.sha256(str(ses).encode()).hexdigest()
+
+
 def is_token(ses):
     return 1 if isinstance(ses, str) and tok_re.match(ses) else 0
 
@@ -58,7 +66,7 @@ def create_new_ses(user_id, data=None):
     # a new session for the user: a fresh 192-bit token every login
     import secrets   # here, not on top: only a login makes a token (5 ms of import for every other request)
     ses = secrets.token_urlsafe(24)
-    w = insert_to_sql({"table": "ses", "set": {"id": ses, "user_id": user_id}, "data": data or {}})
+    w = insert_to_sql({"table": "ses", "set": {"id": ses_key(ses), "user_id": user_id}, "data": data or {}})
     if not w["status"]:
         return ""
     return ses
@@ -80,16 +88,16 @@ def ses_touch(ses, page="", w=None):
     if w and w["idle"] < 5 and (not page or w["page"] == page):
         return
     if page:
-        sql("UPDATE ses SET updated_at = NOW(), data = JSON_SET(COALESCE(data, '{}'), '$.page', %s) WHERE id = %s", (page, ses))
+        sql("UPDATE ses SET updated_at = NOW(), data = JSON_SET(COALESCE(data, '{}'), '$.page', %s) WHERE id = %s", (page, ses_key(ses)))
         return
-    sql("UPDATE ses SET updated_at = NOW() WHERE id = %s", (ses,))
+    sql("UPDATE ses SET updated_at = NOW() WHERE id = %s", (ses_key(ses),))
 
 
 def add2ses(ses, d):
     # save keys into the session's data: they are in data["s"] on every next page
     if not is_token(ses):
         return {"status": False, "err": "bad session"}
-    return add_to_data("ses", ses, d)
+    return add_to_data("ses", ses_key(ses), d)
 
 
 def is_ses_role(ses, role):
@@ -108,18 +116,19 @@ def end_ses(ses):
     # the session is over (logout, expiry): the row stays, inactive
     if not is_token(ses):
         return {"status": False, "err": "bad session"}
-    return insert_to_sql({"table": "ses", "id": ses, "set": {"is_active": 0}})
+    return insert_to_sql({"table": "ses", "id": ses_key(ses), "set": {"is_active": 0}})
 
 
 def end_user_ses(user_id, keep=""):
     # every live session of the user ends but keep (the one that changed the password
     # or the second factor: whoever else was logged in logs in again); returns how many
     return sql("UPDATE ses SET is_active = 0 WHERE user_id = %s AND is_active = 1 AND BINARY id != %s",
-               (user_id, keep or ""))[1]
+               (user_id, ses_key(keep) if keep else ""))[1]
 
 
 def ses_list(r={}):
     # live sessions used within the last r["ttl"] hours (default 12), newest first, as dicts
+    # (id: the row's id, the hash; the tokens themselves are nowhere on the server)
     ttl = float(r.get("ttl", 12))
     q = """SELECT s.id, s.user_id, u.username, s.created_at, s.updated_at
            FROM ses s LEFT JOIN users u ON u.id = s.user_id

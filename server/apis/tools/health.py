@@ -14,7 +14,7 @@ import urllib.error
 import urllib.request
 
 from tools.sql import *
-from tools.db_ses import create_new_ses
+from tools.db_ses import create_new_ses, ses_key
 from tools.pagedirs import groups
 from tools.kicweb import reserved      # app parts (header, body, footer, main): never pages
 
@@ -53,7 +53,7 @@ def health(base="http://127.0.0.1", every=0):
             return all_pages(base, ses, w[1]) or all_apis()
         return 0
     finally:
-        sql("DELETE FROM ses WHERE BINARY id = %s", (ses,))   # the check leaves no session behind
+        sql("DELETE FROM ses WHERE BINARY id = %s", (ses_key(ses),))   # the check leaves no session behind
 
 
 def pages():

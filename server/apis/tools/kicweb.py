@@ -61,7 +61,9 @@ def kicweb(qs=None):
 
 
 def read_body(limit):
-    # the request body as bytes; None when it is larger than limit
+    # the request body as bytes, or the status that says why not: 413 larger than limit;
+    # 408 it stopped arriving (mod_reqtimeout cut a client slower than its minimum rate).
+    # Apache has the whole body before Python runs (ModSecurity buffers it, apache2-flyton.conf)
     inp = kicreq()["inp"]
     try:
         n = int(kicreq_env("CONTENT_LENGTH") or 0)
@@ -69,6 +71,13 @@ def read_body(limit):
         n = 0
     if inp is None or n <= 0:
         return b""
+    try:
+        return read_all(inp, n, limit)
+    except OSError:
+        return 408
+
+
+def read_all(inp, n, limit):
     if n > limit:
         # read and drop it: a CGI that leaves the body unread gets its answer cut off
         while n > 0:
@@ -76,8 +85,9 @@ def read_body(limit):
             if not got:
                 break
             n -= len(got)
-        return None
-    return inp.read(n)
+        return 413
+    b = inp.read(n)
+    return b if len(b) == n else 408
 
 
 def client_ip():

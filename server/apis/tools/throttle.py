@@ -9,7 +9,11 @@
 #         one. An address the user logged in from (within login_known_days) does not
 #         wait, and neither does a login that brings a code: it succeeds only when the
 #         password and a current code are both right (api_login.py), and every failure
-#         answers the same, so a guesser learns nothing from it.
+#         answers the same, so a guesser learns nothing from it. Guessers who book every
+#         slot from several addresses keep the owner out of a new address without
+#         2FA; a "forgot password" link used from there makes it known (api_pw_reset),
+#         and the refusal says so. Decision: no free first try per new address, since a
+#         guesser with many addresses (an IPv6 block) would get one each.
 # A check is counted before the password is compared, with the rows locked, so parallel
 # requests can never check more passwords than the limit allows.
 from tools.sql import *

@@ -143,13 +143,28 @@ if [ -f "$cfg" ]; then
   pw=$("$venv/bin/python" -c "import runpy,sys; print(runpy.run_path(sys.argv[1])['db']['password'])" "$cfg" 2>/dev/null || true)
 fi
 [ -n "$pw" ] || pw=$(/usr/bin/python3 -c "import secrets; print(secrets.token_urlsafe(24))")
+# the site's user may change rows only; migrations use an owner account whose password only
+# root can read (pages and methods never need to create, alter or drop a table)
+mkdir -p /etc/flyton
+ofile=/etc/flyton/owner-$dbuser.cnf
+opw=$(sed -n 's/^password=//p' "$ofile" 2>/dev/null || true)
+[ -n "$opw" ] || opw=$(/usr/bin/python3 -c "import secrets; print(secrets.token_urlsafe(24))")
 mysql <<SQL
 CREATE DATABASE IF NOT EXISTS \`$db\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
 CREATE USER IF NOT EXISTS '$dbuser'@'localhost' IDENTIFIED BY '$pw';
 ALTER USER '$dbuser'@'localhost' IDENTIFIED BY '$pw';
-GRANT ALL PRIVILEGES ON \`$db\`.* TO '$dbuser'@'localhost';
+REVOKE ALL PRIVILEGES, GRANT OPTION FROM '$dbuser'@'localhost';
+GRANT SELECT, INSERT, UPDATE, DELETE, LOCK TABLES, CREATE TEMPORARY TABLES ON \`$db\`.* TO '$dbuser'@'localhost';
+CREATE USER IF NOT EXISTS '${dbuser}_owner'@'localhost' IDENTIFIED BY '$opw';
+ALTER USER '${dbuser}_owner'@'localhost' IDENTIFIED BY '$opw';
+GRANT ALL PRIVILEGES ON \`$db\`.* TO '${dbuser}_owner'@'localhost';
 FLUSH PRIVILEGES;
 SQL
+if [ ! -s "$ofile" ]; then
+  ( umask 077; printf '# written by Flyton install.sh: the owner of database %s, for migrations (root only)\n[client]\nuser=%s\npassword=%s\n' \
+      "$db" "${dbuser}_owner" "$opw" > "$ofile" )
+  say "the owner account ${dbuser}_owner (migrations) in $ofile; $dbuser (the site) may change rows, not tables"
+fi
 ok "database $db, user $dbuser"
 
 step "6/11 server/config.py (root and the web server only)"

@@ -13,8 +13,12 @@ from urllib.parse import quote
 
 import pytest
 
-import config
-from tools import sql
+# the tests set up their world (tables of their own, rows) as the database's owner account, as
+# migrations do; the site under test connects as its own user, which may change rows only
+os.environ["FLYTON_DB_OWNER"] = "1"
+
+import config  # noqa: E402
+from tools import sql  # noqa: E402
 from tools.db_users import add_user
 
 top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))   # the copy that tests/run made

@@ -249,21 +249,64 @@ def test_guessers_on_four_addresses_hold_a_new_address_until_a_reset_link_is_use
     assert a["server"]["allow"] == 0 and a["server"]["wait"] >= 1
 
 
-def test_an_address_belongs_to_one_user(user):
+def confirm_link(box, n, to):
+    # the token of the confirm link in the n-th mail, which must go to address to
+    got, m = box.wait(n)[n - 1]
+    assert got == [to], (got, to)
+    u = re.search(r"/pages/login/confirm\.html#t=([A-Za-z0-9_-]+)", body_of(m))
+    return u.group(1) if u else ""
+
+
+def email_of(uid):
+    return kic_sql("SELECT email FROM users WHERE id = %s", args=(uid,))[0][0]
+
+
+def test_a_new_address_is_the_users_once_the_link_mailed_to_it_is_opened(mailsite):
+    # register: the address is not the user's until its link is opened
     e = f"u_{secrets.token_hex(5)}@example.com"
     r = {"u": "r_" + secrets.token_hex(4), "p": "longenough", "first": "A", "last": "B", "email": e}
-    assert api("api_register", r)[1]["server"]["allow"] == 1
-    st, a = api("api_register", dict(r, u="r_" + secrets.token_hex(4), email=e.upper()))
-    assert a["server"]["allow"] == 0 and a["server"]["fld"] == "email" and "another user" in a["server"]["msg"]
-    st, a = api("api_email", {"email": e, "p": user["p"]}, user["ses"])
-    assert a["server"]["allow"] == 0 and "another user" in a["server"]["msg"]
+    reg = api("api_register", r)[1]["server"]
+    assert reg["allow"] == 1 and e in reg["msg"]
+    uid = reg["user_id"]
+    t = confirm_link(mailsite, 1, e)
+    assert t and email_of(uid) is None
+    # the link of one kind never works as the other: it sets no password
+    assert api("api_pw_reset", {"t": t, "p": "taken-over-1"})[1]["server"]["allow"] == 0
+    a = api("api_email_confirm", {"t": t})[1]["server"]
+    assert a["allow"] == 1 and a["email"] == e and email_of(uid) == e
+    assert api("api_email_confirm", {"t": t})[1]["server"]["allow"] == 0          # once
+    # a taken address: the same answer (to register and to a change), and its owner is told
+    r2 = dict(r, u="r_" + secrets.token_hex(4), email=e.upper())
+    b = api("api_register", r2)[1]["server"]
+    assert b["allow"] == 1 and b.keys() == reg.keys() and b["msg"] == reg["msg"]
+    to, m = mailsite.wait(2)[1]
+    assert to == [e] and "belongs to another" in body_of(m) and "confirm.html" not in body_of(m)
+    assert email_of(b["user_id"]) is None and email_of(uid) == e
+    # a change of a logged-in user
+    u2, p2, uid2 = new_user(data={"email": f"old_{secrets.token_hex(4)}@example.com"})
+    old = email_of(uid2)
+    ses = login(u2, p2)
+    taken = api("api_email", {"email": e, "p": p2}, ses)[1]["server"]
     mine = f"Mine_{secrets.token_hex(4)}@Example.com"
-    st, a = api("api_email", {"email": mine, "p": user["p"]}, user["ses"])
-    assert a["server"]["allow"] == 1 and a["server"]["email"] == mine.lower()
-    assert kic_sql("SELECT email FROM users WHERE id = %s", args=(user["id"],)) == [(mine.lower(),)]
-    assert api("api_email", {"email": "", "p": user["p"]}, user["ses"])[1]["server"]["allow"] == 1
-    assert kic_sql("SELECT email FROM users WHERE id = %s", args=(user["id"],)) == [(None,)]
-    assert api("api_email", {"email": "not an address", "p": user["p"]}, user["ses"])[1]["server"]["fld"] == "email"
+    free = api("api_email", {"email": mine, "p": p2}, ses)[1]["server"]
+    assert taken["allow"] == free["allow"] == 1 and taken.keys() == free.keys() and taken["email"] == free["email"] == old
+    msgs = mailsite.wait(6)[2:]
+    to_e = [m for to, m in msgs if to == [e]]
+    to_old = [m for to, m in msgs if to == [old]]
+    to_mine = [m for to, m in msgs if to == [mine.lower()]]
+    assert len(to_e) == 1 and "belongs to another" in body_of(to_e[0])
+    assert len(to_old) == 2 and all(mine.lower() in body_of(m) or e in body_of(m) for m in to_old)
+    assert len(to_mine) == 1 and email_of(uid2) == old
+    t = re.search(r"confirm\.html#t=([A-Za-z0-9_-]+)", body_of(to_mine[0])).group(1)
+    assert api("api_email_confirm", {"t": t})[1]["server"]["email"] == mine.lower() and email_of(uid2) == mine.lower()
+    # removing the address needs no link; a bad one is refused at once
+    assert api("api_email", {"email": "", "p": p2}, ses)[1]["server"]["allow"] == 1 and email_of(uid2) is None
+    assert api("api_email", {"email": "not an address", "p": p2}, ses)[1]["server"]["fld"] == "email"
+    # and no probing: a forgot-password link is no confirm link either
+    assert api("api_pw_forgot", {"email": e})[1]["server"]["allow"] == 1
+    m = [m for to, m in mailsite.wait(8) if to == [e] and "reset.html" in body_of(m)]
+    assert len(m) == 1
+    assert api("api_email_confirm", {"t": link_of(m[0])[1]})[1]["server"]["allow"] == 0
 
 
 @pytest.mark.browser
@@ -291,3 +334,21 @@ def test_forgot_password_in_the_browser(mailsite):
         pg.fill("#p", "browser-new-pw-1")
         pg.click("#go")
         expect(pg.locator("#kicheader")).to_be_visible()
+
+
+@pytest.mark.browser
+def test_confirming_an_address_in_the_browser(mailsite):
+    from playwright.sync_api import expect
+    e = f"b_{secrets.token_hex(5)}@example.com"
+    with chromium_page() as pg:
+        pg.goto(site + "/pages/login/register.html")
+        for k, v in (("u", "b_" + secrets.token_hex(4)), ("p", "browserpass1"), ("first", "A"), ("last", "B"), ("email", e)):
+            pg.fill(f"#{k}", v)
+        pg.click("#go")
+        expect(pg.locator("#done_mail")).to_contain_text(f"A link is on its way to {e}")
+        t = confirm_link(mailsite, 1, e)
+        pg.goto(f"{site}/pages/login/confirm.html#t={t}")
+        expect(pg).to_have_url(site + "/pages/login/confirm.html")      # the token left the address bar
+        pg.click("#go")
+        expect(pg.locator("#msg")).to_contain_text(f"Done: {e} is your email address.")
+    assert kic_sql("SELECT COUNT(*) FROM users WHERE email = %s", args=(e,)) == [(1,)]

@@ -212,7 +212,9 @@ UPDATE `we;ird` SET a = 1"""
 def test_a_database_that_refuses_gets_one_line_not_a_traceback(tmp_path):
     cfg = tmp_path / "cfg"
     cfg.mkdir()
-    (cfg / "config.py").write_text(re.sub(r'"password": "[^"]+"', '"password": "wrong"', open(cfg_file).read()))
+    # a user with no owner account (its file) and a wrong password: what the server says, in one line
+    text = re.sub(r'"password": "[^"]+"', '"password": "wrong"', open(cfg_file).read())
+    (cfg / "config.py").write_text(re.sub(r'"user": "[^"]+"', '"user": "t_nobody"', text))
     env = dict(os.environ, FLYTON_CONFIG_DIR=str(cfg))
     for args, text in ((["migrate"], None), (["migrate", "--status"], None), (["passwd", "admin"], "abcdefghij\nabcdefghij\n")):
         r = subprocess.run([f"{top}/server/bin/flyton"] + args, input=text, capture_output=True, text=True, env=env, timeout=60)

@@ -3,12 +3,24 @@
 # need the current password, and the code when two-step login is on (tools/reauth.py). Links
 # of "forgot password" end with any such change and with deactivation.
 import os
+import time
 import subprocess
 
 from conftest import api, page, new_user, login, clear_fails, cfg_file, top
 from tools.sql import *
 from tools.kictotp import kictotp, new_secret
-from tools.db_pwreset import pwreset_new, db_pwreset
+from tools.db_pwreset import pwreset_new, db_pwreset, pwreset_pending
+
+
+def pending_of(uid, s=10):
+    # the address a confirm link of the user would set (made just after the answer), or ""
+    end = time.monotonic() + s
+    while time.monotonic() < end:
+        e = pwreset_pending(uid)
+        if e:
+            return e
+        time.sleep(0.1)
+    return ""
 
 
 def email_of(uid):
@@ -34,7 +46,7 @@ def test_a_session_alone_changes_no_email_password_or_second_factor(user):
     clear_fails()
     # with the proof, each works
     st, a = api("api_email", {"email": e, "p": user["p"]}, user["ses"])
-    assert a["server"]["allow"] == 1 and email_of(user["id"]) == e
+    assert a["server"]["allow"] == 1 and pending_of(user["id"]) == e and email_of(user["id"]) is None
     st, a = api("api_mfa_on", {"code": kictotp(s), "p": user["p"]}, user["ses"])
     assert a["server"]["allow"] == 1 and mfa_of(user["id"])["on"] == 1
 
@@ -54,7 +66,7 @@ def test_with_two_step_login_on_a_change_needs_a_code_too():
     assert a["server"]["allow"] == 0 and email_of(uid) is None
     code = kictotp(s)
     st, a = api("api_email", {"email": e, "p": p, "code": code}, ses)
-    assert a["server"]["allow"] == 1 and email_of(uid) == e
+    assert a["server"]["allow"] == 1 and pending_of(uid) == e
     st, a = api("api_password", {"old": p, "code": code, "new": "another-password-1"}, ses)
     assert a["server"]["allow"] == 0                                         # each code works once
     add_to_data("users", uid, "mfa", {"on": 1, "secret": s, "last": 0})
@@ -86,9 +98,10 @@ def test_reset_links_end_with_a_password_or_email_change_and_deactivation(admin)
     assert a["server"]["allow"] == 1 and db_pwreset(uid) == 0
     st, a = api("api_pw_reset", {"t": t, "p": "taken-over-password"})
     assert a["server"]["allow"] == 0 and "does not work" in a["server"]["msg"]
-    pwreset_new(uid, "127.0.0.1")
+    t = pwreset_new(uid, "127.0.0.1")
     st, a = api("api_email", {"email": f"{u}@example.com", "p": "another-password-1"}, ses)
-    assert a["server"]["allow"] == 1 and db_pwreset(uid) == 0
+    assert a["server"]["allow"] == 1 and pending_of(uid) == f"{u}@example.com"
+    assert api("api_pw_reset", {"t": t, "p": "taken-over-password"})[1]["server"]["allow"] == 0
     t = pwreset_new(uid, "127.0.0.1")
     st, a = api("api_user_off", {"id": uid}, admin["ses"])
     assert a["server"]["allow"] == 1 and db_pwreset(uid) == 0

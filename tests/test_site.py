@@ -449,3 +449,36 @@ def test_no_file_flyton_writes_gives_a_password_to_another_local_account():
         r = subprocess.run(["runuser", "-u", "nobody", "--", "grep", "-rlsF", "--exclude-dir=prodhost", "--exclude-dir=site-packages", pw, *places],
                            capture_output=True, text=True, timeout=300)
         assert r.stdout == "", f"readable by anyone, with a database password: {r.stdout}"
+
+
+def test_the_sites_database_user_changes_rows_never_tables(user, temp_file):
+    # pages and methods need rows only: a method that tries more is refused by the database
+    # (the grants of install.sh; migrations run as the owner account)
+    import subprocess
+    r = subprocess.run(["mysql", "-N", "-e", f"SHOW GRANTS FOR '{sql.config.db['user']}'@'localhost'"], capture_output=True, text=True)
+    # its grants on the site's database (the scratch databases of other tests are theirs)
+    grants = [g for g in r.stdout.splitlines() if f"ON `{sql.config.db['name']}`.*" in g or " ON *.* " in g]
+    assert r.returncode == 0 and len(grants) == 2, r.stdout
+    grants = " ".join(grants)
+    assert "SELECT, INSERT, UPDATE, DELETE" in grants and "ALL PRIVILEGES" not in grants
+    for w in ("CREATE,", "DROP", "ALTER", "GRANT OPTION", "INDEX", "FILE", "SUPER"):
+        assert w not in grants, grants
+    temp_file("server/apis/api/api_t_ddl.py", '''
+from tools.sql import *
+from tools.kicapi import *
+def api_t_ddl(data):
+    got = {}
+    for q in ("CREATE TABLE t_ddl (id INT)", "ALTER TABLE users ADD COLUMN t_x INT", "DROP TABLE gen",
+              "CREATE TABLE t_ddl2 AS SELECT * FROM users", "TRUNCATE TABLE logs", "CREATE INDEX t_i ON ses (data(10))"):
+        w = kic_sql(q, 1)
+        got[q] = w["status"]
+    w = kic_sql("SELECT COUNT(*) FROM gen", 1)
+    api_ok({"got": got, "gen": w["results"][0][0]})
+''')
+    st, a = api("api_t_ddl", {}, user["ses"])
+    assert a["server"]["allow"] == 1 and a["server"]["gen"] > 5, a
+    assert set(a["server"]["got"].values()) == {0}, a["server"]["got"]
+    tables = [r[0] for r in sql.kic_sql("SHOW TABLES")]
+    assert "t_ddl" not in tables and "t_ddl2" not in tables and "gen" in tables
+    cols = [r[0] for r in sql.kic_sql("SHOW COLUMNS FROM users")]
+    assert "t_x" not in cols

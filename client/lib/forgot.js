@@ -1,4 +1,5 @@
-// forgot.js: "forgot password": forgot.html asks for the link, reset.html (the link) sets the password.
+// forgot.js: "forgot password": forgot.html asks for the link, reset.html (the link) sets the password;
+// confirm.html (a link too) makes a new email address the user's.
 // The link's token is after the # (it never reaches a server's log); reset_start moves it
 // out of the address bar, so it is not left in the history.
 
@@ -12,13 +13,18 @@ async function forgot() {
 var reset_token = "";
 
 function reset_start() {
+  link_token();
+  go_el("p").focus();
+}
+
+// the token after the # of a mailed link, kept and taken out of the address bar
+function link_token() {
   reset_token = new URLSearchParams(location.hash.slice(1)).get("t") || "";
   history.replaceState(null, "", location.pathname);
   if (!reset_token) {
     go_el("msg").textContent = "This page opens from the link in the mail.";
     go_el("go").disabled = true;
   }
-  go_el("p").focus();
 }
 
 async function reset_pw() {
@@ -45,4 +51,17 @@ function forgot_say(res, ok) {
     go_red(res.server.fld);
   }
   return res.server.allow ? 1 : 0;
+}
+
+// confirm.html (the link that confirms a new email address)
+function confirm_start() {
+  link_token();
+}
+
+async function confirm_email() {
+  go_el("go").disabled = true;
+  var res = await call_server("api_email_confirm", {t: reset_token});
+  if (!forgot_say(res, "Done: " + (res.server.email || "") + " is your email address.")) {
+    go_el("go").disabled = false;
+  }
 }

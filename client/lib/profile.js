@@ -26,7 +26,7 @@ async function profile_email() {
   if (res.server.allow) {
     go_el("email").value = res.server.email;
   }
-  profile_show(res, ["email", "old"], "Email saved.");
+  profile_show(res, ["email", "old"], res.server.msg || "Email saved.");
 }
 
 // the message goes under the field the server names

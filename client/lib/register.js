@@ -12,6 +12,7 @@ async function register() {
   if (res.server.allow) {
     go_el("regform").classList.add("d-none");
     go_el("done").classList.remove("d-none");
+    go_el("done_mail").textContent = res.server.msg || "";
     return;
   }
   if (res.server.fld) {

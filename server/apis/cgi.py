@@ -17,7 +17,7 @@ from tools.db_ses import db_ses, ses_load, ses_touch, end_ses
 here = os.path.dirname(os.path.abspath(__file__))
 # the doors of the login system need no session whatever config.py lists (one written before
 # "forgot password" existed still opens it); api_register is the site's choice
-no_ses = set(getattr(config, "no_ses_meths", [])) | {"api_login", "api_ping", "api_pw_forgot", "api_pw_reset"}
+no_ses = set(getattr(config, "no_ses_meths", [])) | {"api_login", "api_ping", "api_pw_forgot", "api_pw_reset", "api_email_confirm"}
 alias = {"ping": "api_ping"}
 
 

@@ -1,33 +1,40 @@
-# api_email.py: {email, p[, code]} saves the logged-in user's email address ("" removes it);
-# an address is one user's only. The proof is the current password, and the code when two-step
-# login is on (tools/reauth.py): the address is where "forgot password" sends its links. A change
-# ends every such link sent before.
+# api_email.py: {email, p[, code]} asks to change the logged-in user's email address ("" removes
+# it at once). The proof is the current password, and the code when two-step login is on
+# (tools/reauth.py): the address is where "forgot password" sends its links. A new address
+# becomes the user's when the link mailed to it is opened (api_email_confirm), the old one is
+# told, and the answer is the same whether or not the address is taken (tools/kicconfirm.py).
+# A request ends every link sent before.
 from tools.sql import *
 from tools.kicapi import *
-from tools.db_users import email_taken
+from tools.kicweb import client_ip
+from tools.kicconfirm import kicconfirm, tell_old
+from tools.kicreq import after_answer
 from tools.db_pwreset import pwreset_end
 from tools.reauth import reauth
 
 
 def api_email(data):
     v = data["post"]["input"].get("email")
-    if not reauth(data, "p", "code"):
+    u = reauth(data, "p", "code")
+    if not u:
         return
-    pwreset_end(data["s"]["my_user_id"])
+    uid = data["s"]["my_user_id"]
+    old = u.get("email") or ""
     if v in ("", None):
-        add_to_data("users", data["s"]["my_user_id"], "email", "!del")
+        pwreset_end(uid)
+        add_to_data("users", uid, "email", "!del")
+        if old:
+            after_answer(tell_old, u["username"], old, "(none)")
         api_ok({"email": ""})
         return
     e = kic_refine("Email", v, {"is": "email", "max": 255})
     if isinstance(e, dict):
         api_err(e["err"], {"fld": "email"})
         return
-    if email_taken(e, data["s"]["my_user_id"]):
-        api_err("This email address belongs to another user", {"fld": "email"})
+    e = e.lower()
+    if e == old:
+        api_ok({"email": old})
         return
-    w = add_to_data("users", data["s"]["my_user_id"], "email", e)
-    if not w["status"]:
-        api_err("This email address belongs to another user" if "users_email" in w.get("err", "") else "Could not save, please try again",
-                {"fld": "email"})
-        return
-    api_ok({"email": e})
+    pwreset_end(uid)
+    kicconfirm(uid, u["username"], e, old, client_ip())
+    api_ok({"email": old, "pending": e, "msg": f"A link is on its way to {e}: the address is yours once you open it."})

@@ -1,9 +1,12 @@
-# api_register.py: {u, p, first, last, email} -> a new plain user (no session needed).
+# api_register.py: {u, p, first, last, email} -> a new plain user (no session needed). The email
+# address becomes the user's once the link mailed to it is opened (tools/kicconfirm.py): the
+# answer is the same whether or not another user has it.
 from tools.sql import *
 from tools.kicapi import *
 from tools.kicweb import client_ip
 from tools.db_users import *
 from tools.db_log import *
+from tools.kicconfirm import kicconfirm
 
 checks = {
     "u": ("Username", {"toLower": 1, "min": 3, "max": 30, "regex": r"[a-z0-9_.\-]+"}),
@@ -33,15 +36,14 @@ def api_register(data):
     if look_taken(v["u"]):
         api_err("This username is taken, or looks too much like one that is", {"fld": "u"})
         return
-    if v["email"] and email_taken(v["email"]):
-        api_err("This email address belongs to another user", {"fld": "email"})
-        return
-    w = add_user(v["u"], v["p"], ["user"], v["first"], v["last"], {"email": v["email"]} if v["email"] else {})
-    if not w["status"] and "users_email" in w.get("err", ""):
-        api_err("This email address belongs to another user", {"fld": "email"})
-        return
+    w = add_user(v["u"], v["p"], ["user"], v["first"], v["last"], {})
     if not w["status"]:
         api_err("This username is taken", {"fld": "u"})
         return
     add_log("register", v["u"], {"uid": w["id"], "ip": ip})
-    api_ok({"user_id": w["id"]})
+    if not v["email"]:
+        api_ok({"user_id": w["id"]})
+        return
+    kicconfirm(w["id"], v["u"], v["email"].lower(), "", ip)
+    api_ok({"user_id": w["id"], "pending": v["email"].lower(),
+            "msg": f"A link is on its way to {v['email'].lower()}: the address is yours once you open it."})

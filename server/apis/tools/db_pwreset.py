@@ -1,6 +1,7 @@
-# db_pwreset.py: the pwreset table: the single-use links of "forgot password". The
-# token is only in the mail; the table keeps its sha256, so a copy of the database
-# opens no account.
+# db_pwreset.py: the pwreset table: the single-use links that mail proves, of two kinds:
+# "forgot password" (data.kind absent) and "confirm a new email address" (data.kind "email",
+# data.email the address). The token is only in the mail; the table keeps its sha256, so a
+# copy of the database opens no account. A link of one kind never works as the other.
 import re
 import hashlib
 import secrets
@@ -18,26 +19,45 @@ def db_pwreset(user_id):
     return w[0][0]
 
 
-def pwreset_new(user_id, ip):
-    # a new link's token for the user ("" when it could not be saved); the older links stop working
+def pwreset_new(user_id, ip, email=""):
+    # a new link's token for the user ("" when it could not be saved); the older links stop
+    # working. email: a link that confirms this new address instead of setting a password
     t = secrets.token_urlsafe(32)
     pwreset_end(user_id)
-    w = insert_to_sql({"table": "pwreset", "set": {"user_id": user_id, "name": hash_of(t)}, "data": {"ip": str(ip)}})
+    d = {"ip": str(ip), "kind": "email", "email": email} if email else {"ip": str(ip)}
+    w = insert_to_sql({"table": "pwreset", "set": {"user_id": user_id, "name": hash_of(t)}, "data": d})
     return t if w["status"] else ""
 
 
-def pwreset_use(token):
-    # the user_id of a working token, used up in the same statement (of two requests with
-    # the same token, one gets it); 0 for a token that is unknown, used or expired
+def pwreset_use(token, kind=""):
+    # the user_id of a working token of the kind ("" forgot password, "email"), used up in the
+    # same statement (of two requests with the same token, one gets it); 0 for a token that is
+    # unknown, used, expired or of the other kind
     if not isinstance(token, str) or not token_re.match(token):
         return 0
     h = hash_of(token)
-    n = sql("UPDATE pwreset SET is_active = 0 WHERE name = %s AND is_active = 1 AND created_at > NOW() - INTERVAL %s MINUTE",
-            (h, minutes()))[1]
+    n = sql("""UPDATE pwreset SET is_active = 0 WHERE name = %s AND is_active = 1 AND created_at > NOW() - INTERVAL %s MINUTE
+               AND COALESCE(JSON_UNQUOTE(JSON_EXTRACT(data, '$.kind')), '') = %s""", (h, minutes(), kind))[1]
     if n != 1:
         return 0
     w = find_in_sql({"table": "pwreset", "what": "user_id", "where": {"name": h}})
     return w[0] if isinstance(w, tuple) else 0
+
+
+def pwreset_email(token):
+    # (user_id, address) of a working "confirm this address" link, used up; (0, "") if none
+    uid = pwreset_use(token, "email")
+    if not uid:
+        return 0, ""
+    w = find_in_sql({"table": "pwreset", "what": "data:email", "where": {"name": hash_of(token)}})
+    return (uid, w[0]) if isinstance(w, tuple) and w[0] else (0, "")
+
+
+def pwreset_pending(user_id):
+    # the address a working "confirm" link of the user would set, or ""
+    w = sql("""SELECT JSON_UNQUOTE(JSON_EXTRACT(data, '$.email')) FROM pwreset WHERE user_id = %s AND is_active = 1
+               AND created_at > NOW() - INTERVAL %s MINUTE AND JSON_EXTRACT(data, '$.kind') = 'email'""", (user_id, minutes()))[0]
+    return w[0][0] if w else ""
 
 
 def pwreset_end(user_id):

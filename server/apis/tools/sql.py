@@ -42,10 +42,28 @@ def sql(q, args=(), dic=0):
     return run(q, args, dic)
 
 
+def creds():
+    # the account to connect as: config.db (pages and methods: rows only, no tables), or the
+    # owner account of install.sh (every right on the database: migrations) for a process
+    # started with FLYTON_DB_OWNER=1 that may read its file (root's only)
+    c = dict(getattr(config, "db", {}))
+    if os.environ.get("FLYTON_DB_OWNER") != "1":
+        return c
+    try:
+        with open(f"/etc/flyton/owner-{c.get('user')}.cnf", encoding="utf-8") as f:
+            for line in f:
+                k, eq, v = line.strip().partition("=")
+                if eq and k in ("user", "password"):
+                    c[k] = v
+    except OSError:
+        pass      # no owner account (a database set up before install.sh made one): config.db's
+    return c
+
+
 def connect():
     # no CLIENT_MULTI_STATEMENTS: the server refuses "a; b" even in raw sql.
     # A server that is down (restarting) is waited for, db_wait seconds at most.
-    c = getattr(config, "db", {})
+    c = creds()
     sock = c.get("socket") or None
     end = time.monotonic() + float(getattr(config, "db_wait", 10))
     while True:

@@ -24,7 +24,7 @@ def api_email(data):
         pwreset_end(uid)
         add_to_data("users", uid, "email", "!del")
         if old:
-            after_answer(tell_old, u["username"], old, "(none)")
+            after_answer(tell_old, u["username"], old, "")
         api_ok({"email": ""})
         return
     e = kic_refine("Email", v, {"is": "email", "max": 255})

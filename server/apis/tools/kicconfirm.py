@@ -47,11 +47,14 @@ If you did not ask for it, do nothing: your address stays as it is.
 
 
 def tell_old(username, old, e):
+    # e: the new address, or "" when the address was removed
     site = getattr(config, "site_name", "Flyton")
+    what = f"asked to change your email address to\n{e}. It changes when the link mailed there is opened."
+    if not e:
+        what = "removed your email address: the user has none now."
     kicmail(old, f"{site}: your email address is changing", f"""Hello {username},
 
-someone logged in as you on {site} asked to change your email address to
-{e}. It changes when the link mailed there is opened.
+someone logged in as you on {site} {what}
 
 If that was not you, log in and change your password now (your sessions
 elsewhere end with it), and tell the site's admin.

@@ -413,6 +413,9 @@ def test_no_file_on_prod_gives_the_database_password_to_another_account():
     # after all the above (installs, promotes with migrations checked on a copy, restores): what
     # an ordinary account on prod can read holds no database password
     pw = re.search(r'"password": "([^"]+)"', on_prod("cat /srv/flyton/shared/config.py")).group(1)
-    out = on_prod(f"runuser -u nobody -- grep -rlsF --exclude-dir=site-packages '{pw}' /srv/flyton /var/cache/flyton "
-                  "/var/log/flyton /etc/flyton /opt/flyton /tmp /etc/apache2 || true")
-    assert out == "", f"readable by anyone on prod, with the database password: {out}"
+    opw = on_prod("sed -n 's/^password=//p' /etc/flyton/owner-flyton.cnf").strip()      # the owner's (migrations)
+    assert opw and on_prod("stat -c '%a %U' /etc/flyton/owner-flyton.cnf").strip() == "600 root"
+    for p in (pw, opw):
+        out = on_prod(f"runuser -u nobody -- grep -rlsF --exclude-dir=site-packages '{p}' /srv/flyton /var/cache/flyton "
+                      "/var/log/flyton /etc/flyton /opt/flyton /tmp /etc/apache2 || true")
+        assert out == "", f"readable by anyone on prod, with a database password: {out}"

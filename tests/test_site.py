@@ -443,6 +443,11 @@ def test_no_file_flyton_writes_gives_a_password_to_another_local_account():
     # no database password, neither the dev site's nor the test instance's (compiled copies of
     # config.py included)
     pws = [re.search(r'"password": "([^"]+)"', open(f).read()).group(1) for f in (cfg_file, f"{clone}/server/config.py")]
+    # and the owner accounts' (migrations): their files are root's alone
+    for c in (cfg_file, f"{clone}/server/config.py"):
+        f = "/etc/flyton/owner-" + re.search(r'"user": "([^"]+)"', open(c).read()).group(1) + ".cnf"
+        assert os.stat(f).st_mode & 0o077 == 0 and os.stat(f).st_uid == 0, f
+        pws.append(re.search(r"^password=(.+)$", open(f).read(), re.M).group(1))
     places = [p for p in (clone, top, "/opt/flyton", "/var/cache/flyton", "/var/log/flyton", "/etc/flyton",
                           "/var/log/flyton-install.log", "/etc/apache2", "/etc/cron.d") if os.path.exists(p)]
     for pw in pws:

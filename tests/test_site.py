@@ -278,10 +278,17 @@ def test_only_a_json_post_from_this_site_reaches_a_method():
     with config_lines('site_url = "https://www.example.com"'):
         st, h, t = http("/cgi-bin/api?meth=api_ping", "{}", "POST", dict(json_type, Origin="https://www.example.com"))
         assert st == 200 and json.loads(t)["server"]["allow"] == 1, t
-    # a proxy's word for the host is nobody's: the origin must be site_url's
+    # a proxy's word for the host counts only for a name of the site (Cloud9's preview is one
+    # on a dev box): any other name is refused, whatever the request says
     hdr = dict(json_type, Origin="https://www.example.com", **{"X-Forwarded-Host": "www.example.com"})
     st, h, t = http("/cgi-bin/api?meth=api_ping", "{}", "POST", hdr)
     assert st == 403 and json.loads(t)["server"]["allow"] == 0, t
+    hdr = dict(json_type, Origin="https://ab12.vfs.cloud9.eu-west-1.amazonaws.com", **{"X-Forwarded-Host": "ab12.vfs.cloud9.eu-west-1.amazonaws.com"})
+    st, h, t = http("/cgi-bin/api?meth=api_ping", "{}", "POST", hdr)
+    assert st == 403, t
+    with config_lines('hosts = ["localhost", "127.0.0.1", "*.amazonaws.com"]'):
+        st, h, t = http("/cgi-bin/api?meth=api_ping", "{}", "POST", hdr)
+        assert st == 200 and json.loads(t)["server"]["allow"] == 1, t
 
 
 def test_only_the_sites_own_host_names_are_served(user):

@@ -152,9 +152,11 @@ def gate(meth):
 
 def same_site(o):
     # Origin is this site when it is site_url's origin, or when its host:port is the Host the
-    # request came with and that host is one of the site's names (site_url's, config hosts:
-    # Apache answers any other with 421, and this checks again). A Host or X-Forwarded-Host
-    # of the request's own choosing makes no origin this site's (DNS rebinding).
+    # request came with (or the one a proxy in front, as Cloud9's preview, says it was asked
+    # for) and that host is one of the site's names (site_url's, config hosts: Apache answers
+    # any other Host with 421, and this checks again). A name that is not the site's never
+    # passes, whatever the request says (DNS rebinding); a page cannot add X-Forwarded-Host
+    # to a cross-site call without the preflight, which is refused.
     o = o.lower()
     if "://" not in o:
         return 0
@@ -162,7 +164,8 @@ def same_site(o):
     if o == f"{u.scheme}://{u.netloc}":
         return 1
     host = o.split("://", 1)[1]
-    if host != kicreq_env("HTTP_HOST").strip().lower():
+    asked = [kicreq_env("HTTP_HOST"), kicreq_env("HTTP_X_FORWARDED_HOST").split(",")[0]]
+    if host not in [h.strip().lower() for h in asked if h.strip()]:
         return 0
     name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
     names = [u.hostname or ""] + [str(h).lower() for h in getattr(config, "hosts", ["localhost", "127.0.0.1"])]

@@ -47,7 +47,6 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-pypath="$root/server:$root/client/app:$root/server/apis"
 
 # one line per step when nothing changes ("5/11 database ...: ok (detail)"); what changes
 # is said under the step's title
@@ -199,6 +198,7 @@ if [ "$prod" = 1 ] && ! grep -q '^runtime = "wsgi"' "$cfg"; then
   grep -q '^runtime = ' "$cfg" && sed -i --follow-symlinks 's|^runtime = .*|runtime = "wsgi"|' "$cfg" || echo 'runtime = "wsgi"' >> "$cfg"
   say "runtime set to wsgi in $cfg"
 fi
+pypath=$(server/bin/flyton pypath)     # the import path (server/pypath)
 runtime=$(PYTHONPATH="$pypath" "$venv/bin/python" -c "import config; print(getattr(config, 'runtime', 'cgi'))")
 case "$runtime" in cgi|wsgi) ;; *) die "server/config.py: runtime is \"cgi\" or \"wsgi\", not \"$runtime\"" ;; esac
 chown root:www-data "$cfg"

@@ -1,10 +1,15 @@
-# test_app.py: the demo app's API over HTTP: register, todos (only your own),
-# profile, the admin's page, health. The browser side is in test_browser.py.
+# test_app.py: the demo app's pages and methods, in process (tests/inproc.py): register, todos
+# (only your own), profile, the admin's page, health. The browser side is in test_browser.py.
 import re
 import secrets
 
-from conftest import api, page, login, new_user, clear_fails, http
+import pytest
+
+from conftest import login, new_user, clear_fails
+from inproc import api, page
 from tools.sql import *
+
+pytestmark = pytest.mark.inproc
 
 
 def test_register_validates_and_creates_a_plain_user():
@@ -12,55 +17,55 @@ def test_register_validates_and_creates_a_plain_user():
     good = {"u": u, "p": "longenough", "first": "Dana", "last": "Levi", "email": f"Dana.{u}@Example.com"}
     for k, v in (("u", "ab"), ("u", "no spaces"), ("p", "short"), ("email", "nope"), ("first", "x" * 61)):
         st, a = api("api_register", dict(good, **{k: v}))
-        assert a["server"]["allow"] == 0 and a["server"]["fld"] == k, (k, v)
+        assert a["allow"] == 0 and a["fld"] == k, (k, v)
     st, a = api("api_register", good)
-    assert a["server"]["allow"] == 1
-    w = get_record("users", a["server"]["user_id"])
+    assert a["allow"] == 1
+    w = get_record("users", a["user_id"])
     # the address is the user's once its mailed link is opened (test_mail.py follows one)
     assert w["username"] == u and w["email"] is None and parse_json(w["Roles"]) == ["user"]
-    assert a["server"]["pending"] == f"dana.{u}@example.com"
+    assert a["pending"] == f"dana.{u}@example.com"
     st, a = api("api_register", good)
-    assert a["server"]["allow"] == 0 and a["server"]["fld"] == "u"
+    assert a["allow"] == 0 and a["fld"] == "u"
     clear_fails()
     assert login(u, "longenough")
 
 
 def test_todo_crud(user):
     s = user["ses"]
-    ids = [api("api_todo_add", {"name": n}, s)[1]["server"]["id"] for n in ("one", "two", "three")]
-    assert api("api_todo_done", {"id": ids[0], "done": 1}, s)[1]["server"]["allow"] == 1
-    assert api("api_todo_edit", {"id": ids[1], "name": "two, renamed"}, s)[1]["server"]["allow"] == 1
-    assert api("api_todo_del", {"id": ids[2]}, s)[1]["server"]["allow"] == 1
+    ids = [api("api_todo_add", {"name": n}, s)[1]["id"] for n in ("one", "two", "three")]
+    assert api("api_todo_done", {"id": ids[0], "done": 1}, s)[1]["allow"] == 1
+    assert api("api_todo_edit", {"id": ids[1], "name": "two, renamed"}, s)[1]["allow"] == 1
+    assert api("api_todo_del", {"id": ids[2]}, s)[1]["allow"] == 1
     st, a = api("api_todo_list", {}, s)
-    got = {t["id"]: (t["name"], t["done"]) for t in a["server"]["todos"]}
+    got = {t["id"]: (t["name"], t["done"]) for t in a["todos"]}
     assert got == {ids[0]: ("one", 1), ids[1]: ("two, renamed", 0)}
-    assert a["server"]["count"] == {"open": 1, "done": 1}
+    assert a["count"] == {"open": 1, "done": 1}
     assert find_in_sql({"table": "todo", "what": "is_active", "fld": "id", "val": ids[2]}) == (0,)   # kept, inactive
     st, a = api("api_todo_list", {"flt": "done"}, s)
-    assert [t["id"] for t in a["server"]["todos"]] == [ids[0]]
+    assert [t["id"] for t in a["todos"]] == [ids[0]]
 
 
 def test_todo_input_is_checked_with_a_message_for_the_field(user):
     for bad in ("", "   ", "x" * 201, "tab\there"):
         st, a = api("api_todo_add", {"name": bad}, user["ses"])
-        assert a["server"]["allow"] == 0 and a["server"]["fld"] == "name" and a["server"]["msg"].startswith("Title")
+        assert a["allow"] == 0 and a["fld"] == "name" and a["msg"].startswith("Title")
     for bad_id in ("abc", None, 99999999, "1 OR 1=1"):
         st, a = api("api_todo_done", {"id": bad_id}, user["ses"])
-        assert a["server"]["allow"] == 0 and a["server"]["msg"] == "No such todo"
+        assert a["allow"] == 0 and a["msg"] == "No such todo"
 
 
 def test_a_user_cannot_touch_another_users_todo(user):
-    id = api("api_todo_add", {"name": "mine only"}, user["ses"])[1]["server"]["id"]
+    id = api("api_todo_add", {"name": "mine only"}, user["ses"])[1]["id"]
     clear_fails()
     u2, p2, uid2 = new_user()
     s2 = login(u2, p2)
     for m, inp in (("api_todo_done", {"id": id, "done": 1}), ("api_todo_edit", {"id": id, "name": "taken"}),
                    ("api_todo_del", {"id": id})):
         st, a = api(m, inp, s2)
-        assert a["server"]["allow"] == 0 and a["server"]["msg"] == "No such todo"
+        assert a["allow"] == 0 and a["msg"] == "No such todo"
     st, a = api("api_todo_list", {}, s2)
-    assert a["server"]["todos"] == []
-    st, h, t = page(s2, "todo")
+    assert a["todos"] == []
+    st, t = page("todo", s2)
     assert "mine only" not in t
     assert find_in_sql({"table": "todo", "what": "name,done,is_active", "fld": "id", "val": id}) == ("mine only", 0, 1)
 
@@ -68,48 +73,48 @@ def test_a_user_cannot_touch_another_users_todo(user):
 def test_password_and_phone(user):
     s = user["ses"]
     st, a = api("api_password", {"old": "wrong", "new": "newpassword1"}, s)
-    assert a["server"]["allow"] == 0 and a["server"]["fld"] == "old"
+    assert a["allow"] == 0 and a["fld"] == "old"
     st, a = api("api_password", {"old": user["p"], "new": "short"}, s)
-    assert a["server"]["allow"] == 0 and a["server"]["fld"] == "new"
+    assert a["allow"] == 0 and a["fld"] == "new"
     st, a = api("api_password", {"old": user["p"], "new": "newpassword1"}, s)
-    assert a["server"]["allow"] == 1
+    assert a["allow"] == 1
     clear_fails()
-    assert api("api_login", {"u": user["u"], "p": user["p"]})[1]["server"]["allow"] == 0
+    assert api("api_login", {"u": user["u"], "p": user["p"]})[1]["allow"] == 0
     assert login(user["u"], "newpassword1")
     st, a = api("api_phone", {"phone": "050-12x"}, s)
-    assert a["server"]["allow"] == 0 and a["server"]["fld"] == "phone"
+    assert a["allow"] == 0 and a["fld"] == "phone"
     st, a = api("api_phone", {"phone": "+972 (50) 123-4567"}, s)
-    assert a["server"]["phone"] == "+972501234567"
+    assert a["phone"] == "+972501234567"
     assert get_data("users", user["id"])["phone"] == "+972501234567"
     clear_fails()
 
 
 def test_admin_page_and_deactivation(user, admin):
-    st, h, t = page(admin["ses"], "users", more=f"&q={user['u']}")
+    st, t = page("users", admin, more={"q": user["u"]})
     assert st == 200 and f"<td>{user['u']}</td>" in t and "id=todos_table" in t
-    st, h, t = page(user["ses"], "users")
+    st, t = page("users", user)
     assert st == 403
     st, a = api("api_user_off", {"id": admin["id"]}, user["ses"])
-    assert st == 403 and a["server"]["allow"] == 0
+    assert st == 403 and a["allow"] == 0
     st, a = api("api_user_off", {"id": admin["id"]}, admin["ses"])
-    assert a["server"]["allow"] == 0          # not yourself
+    assert a["allow"] == 0          # not yourself
     st, a = api("api_user_off", {"id": user["id"]}, admin["ses"])
-    assert a["server"]["allow"] == 1
-    assert page(user["ses"])[0] == 302         # their sessions end
+    assert a["allow"] == 1
+    assert page("", user)[0] == 302         # their sessions end
     clear_fails()
-    assert api("api_login", {"u": user["u"], "p": user["p"]})[1]["server"]["allow"] == 0
+    assert api("api_login", {"u": user["u"], "p": user["p"]})[1]["allow"] == 0
 
 
 def test_health():
-    st, h, t = http("/cgi-bin/api?meth=ping")
-    assert st == 200 and '"db": 1' in t
+    st, a = api("ping")
+    assert st == 200 and a["db"] == 1
 
 
 def test_big_and_bad_files_are_refused(user):
     st, a = api("api_todo_list", {"b64_file_x": "A" * (8 * 1024 * 1024)}, user["ses"])
-    assert st == 413 and "file too large" in a["server"]["err"]
+    assert st == 413 and "file too large" in a["err"]
     st, a = api("api_todo_list", {"b64_file_x": "not base64!"}, user["ses"])
-    assert st == 400 and a["server"]["err"] == "bad file data"
+    assert st == 400 and a["err"] == "bad file data"
 
 
 def test_the_users_page_pages_and_finds_in_the_database(admin):
@@ -122,7 +127,7 @@ def test_the_users_page_pages_and_finds_in_the_database(admin):
     assert count_in_sql({"table": "users", "where": {"username": ("like", tag)}})[0] == 120
 
     def shown(more):
-        st, h, t = page(admin["ses"], "users", more=more)
+        st, t = page("users", admin, more=more)
         assert st == 200
         return re.findall(rf"<td>({tag}_\d+)</td>", t), t
     names, t = shown(f"&q={tag}")

@@ -138,9 +138,27 @@ def test_debug_prints_sql_only_in_dev(monkeypatch):
         assert ("SELECT" in buf.getvalue()) == bool(seen)
 
 
-def test_database_error_is_a_status_dict():
-    w = find_in_sql({"table": "t_nosuchtable", "fld": "id", "val": 1})
-    assert isinstance(w, dict) and "t_nosuchtable" in w["status"]
+def test_a_database_error_raises_sqlerror():
+    with pytest.raises(SqlError) as e:
+        find_in_sql({"table": "t_nosuchtable", "fld": "id", "val": 1})
+    assert e.value.errno == 1146, e.value
+    assert "t_nosuchtable" in str(e.value)
+
+
+def test_every_call_raises_the_same_error():
+    # one exception type for a failing server and for a wrong call: never a value to read as a result
+    calls = [lambda: find_in_sql({"table": "t_nosuchtable"}), lambda: find_in_sql({"fld": "id"}),
+             lambda: insert_to_sql({"table": "t_nosuchtable", "set": {"a": 1}}),
+             lambda: insert_to_sql({"table": "t_items", "id": 1}),
+             lambda: count_in_sql({"table": "t_nosuchtable"}), lambda: get_record("t_nosuchtable", 1),
+             lambda: get_data("t_nosuchtable", 1), lambda: add_to_data("t_nosuchtable", 1, "k", 1),
+             lambda: sql_next({"table": "t_nosuchtable"}), lambda: kic_sql("SELEC nonsense"),
+             lambda: kic_sql_delete({"table": "t_nosuchtable", "id": 1}), lambda: sql("SELEC 1"),
+             lambda: list(sql_order({"table": "t_nosuchtable"}))]
+    for i, f in enumerate(calls):
+        with pytest.raises(SqlError):
+            f()
+        assert sqlmod.in_tx() == 0, f"call {i} left a transaction open"
 
 
 # ---------- insert_to_sql ----------
@@ -164,9 +182,10 @@ def test_insert_string_id_and_compound_id():
     assert find_in_sql({"table": "t_pair", "what": "v", "where": {"a": 1, "b": 2}}) == ("y",)
 
 
-def test_insert_error_is_status_false():
-    w = insert_to_sql({"table": "t_items", "set": {"nosuchcolumn": 1}})
-    assert w["status"] is False and "nosuchcolumn" in w["err"]
+def test_insert_error_raises():
+    with pytest.raises(SqlError) as e:
+        insert_to_sql({"table": "t_items", "set": {"nosuchcolumn": 1}})
+    assert "nosuchcolumn" in str(e.value)
 
 
 # ---------- the other calls ----------
@@ -254,7 +273,6 @@ def test_kic_sql_and_delete():
     assert kic_sql("SELECT 1 + 1") == [(2,)]
     w = kic_sql("UPDATE t_items SET price = price WHERE cat_id = %s", 1, (701,))
     assert w["status"] == 1 and "row_count" in w and w["results"] == []
-    assert kic_sql("SELEC nonsense")["status"] == 0
     id = insert_to_sql({"table": "t_items", "set": {"name": "gone"}})["id"]
     assert kic_sql_delete({"table": "t_items", "id": id}) == {"status": 1, "row_count": 1}
     assert find_in_sql({"table": "t_items", "fld": "id", "val": id}) is False
@@ -284,8 +302,8 @@ def test_a_broken_connection_is_reopened_once():
 
 def test_a_failed_add_to_data_leaves_nothing_half_done():
     id = insert_to_sql({"table": "t_items", "set": {"name": "tx"}, "data": {"keep": 1}})["id"]
-    w = add_to_data("t_items", id, {"bad": float("nan")})   # NaN is not JSON: refused before writing
-    assert w["status"] is False
+    with pytest.raises(SqlError):
+        add_to_data("t_items", id, {"bad": float("nan")})   # NaN is not JSON: refused before writing
     assert get_data("t_items", id) == {"keep": 1}
     assert sqlmod.in_tx() == 0
     assert add_to_data("t_items", id, "ok", 2)["status"]

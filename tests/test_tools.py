@@ -64,9 +64,7 @@ def test_users_roles_and_passwords():
     assert sis.startswith("scrypt$") and p not in sis
     assert check_pw(p, sis) == 1 and check_pw(p + "x", sis) == 0
     assert check_pw(p, None) == 0 and check_pw(p, "plain") == 0
-    assert is_role(uid, "admin") == 1 and is_admin(uid) == 1 and is_owner(uid) == 1
-    u2, p2, uid2 = new_user()
-    assert is_admin(uid2) == 0 and is_owner(uid2) == 0
+    assert roles_of(get_record("users", uid)) == ["admin", "owner"]
     assert db_users(u)["id"] == uid and db_users("nobody-here") == {}
     assert add_user(u, "x")["status"] is False
     w = add_user(u + "z", "x", ["admin", "wizard"])

@@ -9,7 +9,7 @@ import importlib.util
 import config
 from tools.kicreq import *
 from tools.kicweb import *
-from tools.db_ses import ses_load, ses_touch
+from tools.sql import SqlError
 from tools.kiclang import kiclang, lang_dir
 from tools.kicutil import kicnav
 
@@ -23,6 +23,10 @@ def p4web():
         send(404, "text/html; charset=utf-8", error_html("Page not found", "There is no such page."))
     except NotAllowed:
         send(403, "text/html; charset=utf-8", error_html("Not allowed", "Your user may not open this page."))
+    except SqlError as e:
+        r = ref()
+        log(f"page error, rpage {kicweb().get('rpage', '')[:60]!r}: database: {e}", r)
+        send(500, "text/html; charset=utf-8", error_html("Something went wrong", f"The database could not do it. Reference: {r}"))
     except Exception:
         import traceback   # here, not on top: only a failing request pays for it
         r = ref()
@@ -45,21 +49,14 @@ def page_request():
         raise NoPage(app)
     if rpage and not is_name(rpage):
         raise NoPage(rpage)
-    ses = q.get("ses", "")
-    w = ses_load(ses)
-    if not w:
+    data = kicdata(q, q.get("ses", ""))
+    if data is None:
         send(302, "text/html; charset=utf-8", f"<a href={login_url}>login</a>", {"Location": login_url})
         return
-    s = w["data"]
-    s["my_user_id"] = w["user_id"]
+    s = data["s"]
     s["page"] = rpage or s.get("page") or "dashboard"
-    data = dict(q)
-    data["ses"] = ses
-    data["s"] = s
-    if s.get("lang"):
-        kiclang(s["lang"])
     v, h = printed(app_module(app, path).main, data)
-    ses_touch(ses, s["page"] if rpage else "", w)
+    kicdone(s["page"] if rpage else "")
     send(200, "text/html; charset=utf-8", head_html() + h + "\n</body>\n</html>\n")
 
 

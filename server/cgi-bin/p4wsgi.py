@@ -13,10 +13,10 @@ from tools import sql  # noqa: E402
 from tools.kicreq import *  # noqa: E402
 from tools.kicweb import *  # noqa: E402
 import p4web  # noqa: E402
+from dispatch import dispatch  # noqa: E402
 
 pids = "/var/cache/flyton/run"     # <group>/<pid>: what server/bin/flyton reload signals
-api = top_module("apis/cgi.py", "flyton_cgi")
-handlers = {"/cgi-bin/p": p4web.p4web, "/cgi-bin/api": api.cgi}
+handlers = {"/cgi-bin/p": p4web.p4web, "/cgi-bin/api": dispatch}
 
 
 def p4wsgi(environ, start_response):
@@ -54,10 +54,13 @@ def note_pid():
     # flight finish, new ones wait on the daemon socket), so a reload fails no request
     try:
         import mod_wsgi
+    except ImportError:
+        return      # not under mod_wsgi: a test calls p4wsgi in its own process
+    try:
         d = os.path.join(pids, mod_wsgi.process_group)
         os.makedirs(d, exist_ok=True)
         open(os.path.join(d, str(os.getpid())), "w").close()
-    except (ImportError, OSError) as e:
+    except OSError as e:
         log(f"cannot note the pid for reloads: {e}")
 
 

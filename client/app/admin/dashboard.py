@@ -9,7 +9,7 @@ def dashboard(data):
     ses = data["ses"]
     u = my_user()
     name = esc(f"{u.get('FirstName') or ''} {u.get('LastName') or ''}".strip() or u.get("username", ""))
-    roles = esc(", ".join(parse_json(u.get("Roles")) or []) or txt("none"))
+    roles = esc(", ".join(roles_of(u)) or txt("none"))
     h = f"""<div class=col-12>
       <h1 class=h4 id=hello>{txt("Hello")} {name}</h1>
       <p id=me>{txt("User")}: <b id=me_user>{esc(u.get("username", ""))}</b> &middot; {txt("Roles")}: <span id=me_roles>{roles}</span></p>

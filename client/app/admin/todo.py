@@ -28,7 +28,6 @@ def todo(data):
       </div>
       <ul class=list-group id=todo_list>{rows}</ul>
       <script src="/lib/todo.js"></script>
-      {kicbutton0()}
     </div>"""
     return h
 

@@ -22,7 +22,7 @@ def users(data):
     pg = min(page_no(data.get("pg")), last)
     w = find_in_sql({"table": "users", "what": cols, "where": where, "sort": "id",
                      "limit": f"{(pg - 1) * per_page},{per_page}", "all": 1})
-    found = [dict(zip(cols.split(","), t)) for t in w] if isinstance(w, list) else []
+    found = [dict(zip(cols.split(","), t)) for t in w or []]
     state = list_tab_dict("users", "is_active")
     counts = todo_counts([u["id"] for u in found])
     rows = "".join(user_row(data, u, state, counts.get(u["id"], 0)) for u in found)
@@ -74,7 +74,7 @@ def todo_counts(ids):
         return {}
     w = find_in_sql({"table": "todo", "what": "user_id,count(*)", "is_active": 1, "grp": "user_id",
                      "where": {"user_id": ("in", ids)}, "all": 1})
-    return {t[0]: t[1] for t in w} if isinstance(w, list) else {}
+    return {t[0]: t[1] for t in w or []}
 
 
 def user_row(data, u, state, n):
@@ -94,7 +94,7 @@ def latest_todos():
     w = find_in_sql({"table": "todo t", "what": "t.id,u.username,t.name,t.done", "join": j, "is_active": 1,
                      "sort": "t.id", "desc": 1, "limit": 50, "all": 1})
     h = ""
-    for t in w if isinstance(w, list) else []:
+    for t in w or []:
         done = "✓" if t[3] else ""
         h += f"""<tr><td>{t[0]}</td><td>{esc(t[1])}</td><td>{esc(t[2])}</td><td>{done}</td></tr>"""
     return h

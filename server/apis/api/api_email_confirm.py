@@ -20,10 +20,13 @@ def api_email_confirm(data):
         api_err("This link does not work: it was used, is too old, or a newer one was sent. Ask for a new one.")
         return
     throttle_ok("reset " + ip, ip, 0)
-    w = add_to_data("users", uid, "email", e)
-    if not w["status"]:
+    try:
+        add_to_data("users", uid, "email", e)
+    except SqlError as x:
+        if x.errno != 1062:    # 1062: a duplicate of a unique key (users.email)
+            raise
         # the link goes to the address itself: only its owner reads this
-        api_err("This address belongs to another user now" if "users_email" in w.get("err", "") else "Could not save, please try again")
+        api_err("This address belongs to another user now")
         return
     pwreset_end(uid)
     add_log("email_set", str(uid), {"uid": uid, "ip": ip})

@@ -7,9 +7,10 @@ from tools.kicapi import *
 
 def api_ping(data):
     t = time.time()
-    w = kic_sql("SELECT 1")
-    ms = round((time.time() - t) * 1000, 1)
-    if not isinstance(w, list):
+    try:
+        kic_sql("SELECT 1")
+    except SqlError:
         api_err("database down", {"db": 0})
         return
+    ms = round((time.time() - t) * 1000, 1)
     api_ok({"db": 1, "db_ms": ms, "time": int(t)})

@@ -29,15 +29,11 @@ def api_pw_reset(data):
         api_err("This link does not work: it was used, is too old, or a newer one was sent. Ask for a new one.")
         return
     throttle_ok("reset " + ip, ip, 0)
-    w = set_pw(uid, p)
-    if not w["status"]:
-        api_err("Could not save the password, please ask for a new link")
-        return
+    set_pw(uid, p)
     pwreset_end(uid)
     n = end_user_ses(uid)
     u = find_in_sql({"table": "users", "what": "username", "where": {"id": uid}})
-    if isinstance(u, tuple):
-        throttle_clear(u[0])
-        throttle_ok(u[0], ip)
-    add_log("pw_reset", u[0] if isinstance(u, tuple) else uid, {"uid": uid, "ip": ip, "ended": n})
+    throttle_clear(u[0])
+    throttle_ok(u[0], ip)
+    add_log("pw_reset", u[0], {"uid": uid, "ip": ip, "ended": n})
     api_ok()

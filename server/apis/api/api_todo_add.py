@@ -9,7 +9,4 @@ def api_todo_add(data):
         api_err(c["err"], {"fld": c["fld"]})
         return
     w = todo_add(data["s"]["my_user_id"], c["name"])
-    if not w["status"]:
-        api_err("Could not save, please try again")
-        return
     api_ok({"id": w["id"]})

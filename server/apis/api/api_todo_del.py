@@ -4,7 +4,7 @@ from tools.db_todo import *
 
 
 def api_todo_del(data):
-    w = todo_set(data["s"]["my_user_id"], todo_id(data["post"]["input"]), {"is_active": 0})
+    w = todo_set(data["s"]["my_user_id"], api_id(data["post"]["input"]), {"is_active": 0})
     if not w["status"]:
         api_err("No such todo")
         return

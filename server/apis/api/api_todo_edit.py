@@ -9,7 +9,7 @@ def api_todo_edit(data):
     if not c["status"]:
         api_err(c["err"], {"fld": c["fld"]})
         return
-    w = todo_set(data["s"]["my_user_id"], todo_id(i), {"name": c["name"]})
+    w = todo_set(data["s"]["my_user_id"], api_id(i), {"name": c["name"]})
     if not w["status"]:
         api_err("No such todo")
         return

@@ -11,10 +11,10 @@ def db_log(n=50, act_type=""):
 
 
 def add_log(act_type, send_text, data=""):
-    # a new log row; returns its id (0 when it could not be written)
+    # a new log row; returns its id
     w = insert_to_sql({"table": "logs", "set": {"act_type": act_type, "send_text": str(send_text)},
                        "data": data if isinstance(data, dict) else ({"text": data} if data else {})})
-    return w["id"] if w["status"] else 0
+    return w["id"]
 
 
 def add_log_res(log_id, response):

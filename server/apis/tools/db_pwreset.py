@@ -20,13 +20,13 @@ def db_pwreset(user_id):
 
 
 def pwreset_new(user_id, ip, email=""):
-    # a new link's token for the user ("" when it could not be saved); the older links stop
+    # a new link's token for the user; the older links stop
     # working. email: a link that confirms this new address instead of setting a password
     t = secrets.token_urlsafe(32)
     pwreset_end(user_id)
     d = {"ip": str(ip), "kind": "email", "email": email} if email else {"ip": str(ip)}
-    w = insert_to_sql({"table": "pwreset", "set": {"user_id": user_id, "name": hash_of(t)}, "data": d})
-    return t if w["status"] else ""
+    insert_to_sql({"table": "pwreset", "set": {"user_id": user_id, "name": hash_of(t)}, "data": d})
+    return t
 
 
 def pwreset_use(token, kind=""):
@@ -41,7 +41,7 @@ def pwreset_use(token, kind=""):
     if n != 1:
         return 0
     w = find_in_sql({"table": "pwreset", "what": "user_id", "where": {"name": h}})
-    return w[0] if isinstance(w, tuple) else 0
+    return w[0] if w else 0
 
 
 def pwreset_email(token):
@@ -50,7 +50,7 @@ def pwreset_email(token):
     if not uid:
         return 0, ""
     w = find_in_sql({"table": "pwreset", "what": "data:email", "where": {"name": hash_of(token)}})
-    return (uid, w[0]) if isinstance(w, tuple) and w[0] else (0, "")
+    return (uid, w[0]) if w and w[0] else (0, "")
 
 
 def pwreset_pending(user_id):

@@ -4,7 +4,7 @@ import re
 import hashlib
 
 from tools.sql import *
-from tools.kicreq import kicreq
+from tools.kicreq import kicreq, has_role
 from tools.db_users import user_of, roles_of
 
 tok_re = re.compile(r"^[A-Za-z0-9_\-]{20,128}\Z")
@@ -48,6 +48,7 @@ def ses_load(ses):
     r = kicreq()
     r["ses"] = ses
     r["s"] = w["data"]
+    r["row"] = w
     r["u"] = w["user"]
     r["roles"] = roles_of(w["user"])
     return w
@@ -66,9 +67,7 @@ def create_new_ses(user_id, data=None):
     # a new session for the user: a fresh 192-bit token every login
     import secrets   # here, not on top: only a login makes a token (5 ms of import for every other request)
     ses = secrets.token_urlsafe(24)
-    w = insert_to_sql({"table": "ses", "set": {"id": ses_key(ses), "user_id": user_id}, "data": data or {}})
-    if not w["status"]:
-        return ""
+    insert_to_sql({"table": "ses", "set": {"id": ses_key(ses), "user_id": user_id}, "data": data or {}})
     return ses
 
 
@@ -78,6 +77,7 @@ def check_ses(ses):
 
 
 def is_ses(ses):
+    # the contract's other name of check_ses
     return check_ses(ses)
 
 
@@ -103,9 +103,8 @@ def add2ses(ses, d):
 def is_ses_role(ses, role):
     # 1 when the user of the live session ses has the role (this request's
     # session: from the request context, no query)
-    r = kicreq()
-    if ses and ses == r["ses"]:
-        return 1 if role in r["roles"] else 0
+    if ses and ses == kicreq()["ses"]:
+        return has_role(role)
     w = db_ses(ses)
     if not w:
         return 0

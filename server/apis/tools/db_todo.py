@@ -14,7 +14,7 @@ def db_todo(user_id):
     w = find_in_sql({"table": "todo", "what": "done,count(*)", "where": {"user_id": user_id}, "is_active": 1,
                      "grp": "done", "all": 1}) or []
     d = {"open": 0, "done": 0}
-    for t in w if isinstance(w, list) else []:
+    for t in w:
         d["done" if t[0] else "open"] = t[1]
     return d
 
@@ -25,16 +25,14 @@ def todo_list(user_id, flt="all"):
     if flt in ("open", "done"):
         where["done"] = 1 if flt == "done" else 0
     w = find_in_sql({"table": "todo", "what": "id,name,done,created_at", "where": where, "is_active": 1,
-                     "sort": "id", "desc": 1, "all": 1})
-    if not isinstance(w, list):
-        return []
+                     "sort": "id", "desc": 1, "all": 1}) or []
     return [{"id": t[0], "name": t[1], "done": t[2], "created_at": t[3]} for t in w]
 
 
 def todo_get(user_id, id):
     # one active todo of the user as a dict, or {} (also when it is someone else's)
     w = find_in_sql({"table": "todo", "what": "id,name,done", "where": {"id": id, "user_id": user_id}, "is_active": 1})
-    if not isinstance(w, tuple):
+    if not w:
         return {}
     return {"id": w[0], "name": w[1], "done": w[2]}
 
@@ -45,11 +43,6 @@ def todo_chk(i):
     if isinstance(name, dict):
         return {"status": 0, "err": name["err"], "fld": "name"}
     return {"status": 1, "name": name}
-
-
-def todo_id(i):
-    # the todo id of an API input as an int (0 when it is not an id)
-    return api_id(i)
 
 
 def todo_add(user_id, name):

@@ -111,14 +111,19 @@ def add_user(username, password, roles=[], first="", last="", data={}):
     bad = [r for r in roles if r not in known]
     if bad:
         return {"status": False, "err": f"unknown role: {bad[0]}"}
-    return insert_to_sql({"table": "users", "set": {"username": username, "sis": hash_pw(password),
-                          "Roles": list(roles), "FirstName": first, "LastName": last}, "data": dict(data)})
+    try:
+        return insert_to_sql({"table": "users", "set": {"username": username, "sis": hash_pw(password),
+                              "Roles": list(roles), "FirstName": first, "LastName": last}, "data": dict(data)})
+    except SqlError as e:
+        if e.errno != 1062:    # 1062: the same name, added a moment ago by another request
+            raise
+        return {"status": False, "err": "username taken"}
 
 
 def email_taken(e, user_id=0):
     # 1 when another user has this address (the unique key of users.email decides in the end)
     w = find_in_sql({"table": "users", "what": "id", "where": {"email": str(e).lower(), "id": ("!=", user_id)}})
-    return 1 if isinstance(w, tuple) else 0
+    return 1 if w else 0
 
 
 def set_pw(user_id, password):
@@ -128,19 +133,3 @@ def set_pw(user_id, password):
 def roles_of(u):
     r = parse_json(u.get("Roles"))
     return r if isinstance(r, list) else []
-
-
-def is_role(user_id, role):
-    # 1 when the active user has the role
-    u = get_record("users", user_id)
-    if not u or not u.get("is_active"):
-        return 0
-    return 1 if role in roles_of(u) else 0
-
-
-def is_admin(user_id):
-    return is_role(user_id, "admin")
-
-
-def is_owner(user_id):
-    return is_role(user_id, "owner")

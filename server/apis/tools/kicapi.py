@@ -1,4 +1,4 @@
-# kicapi.py: how an API method answers. The dispatcher (cgi.py) prints the answer
+# kicapi.py: how an API method answers. The dispatcher (dispatch.py) prints the answer
 # once, as valid JSON, after the method returns. The answer lives in the request
 # context, so each request starts with none.
 from tools.kicreq import kicreq
@@ -26,6 +26,17 @@ def api_err(msg, more={}):
     a["msg"] = msg
     a["err"] = msg
     a.update(more or {})
+    return a
+
+
+def answer(v):
+    # the method's answer, one path: what it returned when that is a dict (without "allow" it
+    # means allow: 1), else what api_ok()/api_err() set
+    a = kicreq()["answer"]
+    if isinstance(v, dict) and v is not a:    # (return api_ok(..) gives back the answer itself)
+        a.clear()
+        a.update(v)
+        a.setdefault("allow", 1)
     return a
 
 

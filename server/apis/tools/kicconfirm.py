@@ -31,8 +31,6 @@ this address, or use "Forgot password" on the login page.
         add_log("email_confirm", username, {"uid": uid, "ip": ip, "sent": 0, "taken": 1})
         return
     t = pwreset_new(uid, ip, e)
-    if not t:
-        return
     url = f"{str(getattr(config, 'site_url', 'http://localhost')).rstrip('/')}/pages/login/confirm.html#t={t}"
     w = kicmail(e, f"{site}: confirm your email address", f"""Hello {username},
 

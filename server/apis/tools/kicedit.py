@@ -19,6 +19,7 @@ import config
 from tools.sql import *
 from tools.kicutil import esc
 from tools.kicapi import api_id
+from tools.kicreq import has_role
 
 table_re = re.compile(r"^[a-z][a-z0-9_]{0,40}\Z")
 field_re = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,40}\Z")
@@ -60,17 +61,17 @@ def edit_rule(table, field):
 
 
 def edit_save(ses, uid, i):
-    # api_edit's work: {t, i, f, k, v} -> {"status": 1, "v": the value as saved} or {"status": 0, "err": ..}
-    from tools.db_users import is_role
+    # api_edit's work: {t, i, f, k, v} -> {"status": 1, "v": the value as saved} or {"status": 0, "err": ..};
+    # uid and its roles: this request's user
     t, f, id = i.get("t"), i.get("f"), api_id(i, "i")
     r = edit_rule(t, f)
     if not id or not r or not hmac.compare_digest(str(i.get("k", ""))[:100], edit_key(ses, t, id, f)):
         return {"status": 0, "err": no}
     owner = r.get("owner", "")
     w = find_in_sql({"table": t, "what": owner or "id", "where": {"id": id}, "is_active": 1})
-    if not isinstance(w, tuple):
+    if not w:
         return {"status": 0, "err": "This row is not there any more"}
-    if not ((owner and w[0] == uid) or (r.get("role") and is_role(uid, r["role"]))):
+    if not ((owner and w[0] == uid) or (r.get("role") and has_role(r["role"]))):
         return {"status": 0, "err": no}
     name, rules = r["check"]
     if not isinstance(i.get("v"), str):
@@ -78,7 +79,5 @@ def edit_save(ses, uid, i):
     v = kic_refine(name, i.get("v"), rules)
     if isinstance(v, dict):
         return {"status": 0, "err": v["err"]}
-    s = insert_to_sql({"table": t, "id": id, "set": {f: v}})
-    if not s["status"]:
-        return {"status": 0, "err": "Could not save, please try again"}
+    insert_to_sql({"table": t, "id": id, "set": {f: v}})
     return {"status": 1, "v": v}

@@ -1,11 +1,14 @@
 # kicreq.py: the request context: all that one request knows, in one place.
 # Started afresh at the start of every request (kicreq_new), one per thread, so
 # the persistent runtime can serve many requests, one after another or side by
-# side, and none sees what belongs to another.
+# side, and none sees what belongs to another. tools/kicweb.py kicdata() fills it
+# from the session and hands its `data` to the page or method.
 #   env     the request's variables (QUERY_STRING, REQUEST_METHOD, REMOTE_ADDR ...)
 #   inp     the request body, a binary stream
-#   ses     the session token, s its data, u its user (as get_record gives it, no sis)
-#   roles   the user's roles (a list)
+#   data    the one argument of the page or method (kicdata)
+#   ses     the session token, s its data (data["s"], the same dict), row the db_ses row,
+#           u its user (as get_record gives it, no sis: my_user())
+#   roles   the user's roles (a list: has_role())
 #   answer  the API method's answer (api_ok / api_err)
 #   lang    the language of txt()
 #   out     what print() writes while a page is built (None: not building a page)
@@ -28,10 +31,15 @@ def kicreq():
 
 def kicreq_new(env, inp=None):
     # a clean context for a new request; nothing of the one before survives
-    r = {"env": env, "inp": inp, "ses": "", "s": {}, "u": {}, "roles": [], "answer": {},
+    r = {"env": env, "inp": inp, "data": {}, "ses": "", "s": {}, "row": {}, "u": {}, "roles": [], "answer": {},
          "lang": getattr(config, "lang", "en"), "out": None, "resp": None, "after": []}
     local.req = r
     return r
+
+
+def has_role(role):
+    # 1 when this request's user has the role: the one role check (read with the session, no query)
+    return 1 if role in kicreq()["roles"] else 0
 
 
 def kicreq_env(k, default=""):

@@ -1,4 +1,4 @@
-# kicweb.py: what the two front controllers (p4web for pages, cgi.py for the API)
+# kicweb.py: what the two front controllers (p4web for pages, dispatch.py for the API)
 # share: reading the request, writing the answer, error references, page lookup,
 # and running one request as a CGI script (the persistent runtime is p4wsgi.py).
 import io
@@ -6,12 +6,13 @@ import os
 import re
 import sys
 import importlib
-import importlib.util
 import urllib.parse
 
 from tools import sql
 from tools.kicreq import *
 from tools.pagedirs import pagedirs
+from tools.db_ses import ses_load, ses_touch, is_ses_role
+from tools.kiclang import kiclang
 
 name_re = re.compile(r"^[a-z0-9_]{1,60}\Z")
 here = os.path.dirname(os.path.abspath(__file__))
@@ -186,21 +187,40 @@ def run_page(folder, page, data):
 
 
 def need_role(data, role):
-    # one line in a page or API method: need_role(data, "admin")
-    from tools.db_ses import is_ses_role
+    # one line in a page or API method: need_role(data, "admin"); NotAllowed: a 403 page or answer
     if not is_ses_role(data.get("ses", ""), role):
         raise NotAllowed(role)
 
 
-def top_module(rel, name):
-    # server/<rel> loaded once as module name (cgi.py is not the standard library's cgi)
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, os.path.join(root, "server", rel))
-    m = importlib.util.module_from_spec(spec)
-    sys.modules[name] = m
-    spec.loader.exec_module(m)
-    return m
+def kicdata(base, ses, need=1):
+    # How a request becomes `data`, the one argument of a page or an API method (both front
+    # controllers, both runtimes): base (a page: the query's keys; a method: par, post, meth),
+    # "ses" the token and "s" the session's data with my_user_id. The session's user and roles
+    # go into the request context (my_user(), has_role()), the session's language sets txt().
+    # None when need and the session is not live; need=0: a method that needs no session.
+    r = kicreq()
+    data = dict(base)
+    data["ses"] = ses
+    data["s"] = {}
+    r["data"] = data
+    if not need:
+        return data
+    w = ses_load(ses)
+    if not w:
+        return None
+    s = w["data"]
+    s["my_user_id"] = w["user_id"]
+    data["s"] = s
+    if s.get("lang"):
+        kiclang(s["lang"])
+    return data
+
+
+def kicdone(page=""):
+    # the end of a request that had a session: it was used now (and showed page)
+    r = kicreq()
+    if r["row"]:
+        ses_touch(r["ses"], page, r["row"])
 
 
 def cgi_run(handler):

@@ -44,8 +44,8 @@ def migrate():
     except Stop as e:
         print(f"flyton migrate: {e}", file=sys.stderr)
         return 1
-    except DbError as e:
-        print(f"flyton migrate: the database: {errtext(e)}", file=sys.stderr)
+    except SqlError as e:
+        print(f"flyton migrate: the database: {e}", file=sys.stderr)
         return 1
     finally:
         unlock()
@@ -77,7 +77,7 @@ def table_sql():
 def unlock():
     try:
         sql("SELECT RELEASE_LOCK(CONCAT(DATABASE(), '.flyton_migrate'))")
-    except DbError:
+    except SqlError:
         pass
 
 
@@ -170,10 +170,10 @@ def run_file(d, f, w, dry):
     for i in range(start, len(st)):
         try:
             sql(st[i])
-        except DbError as e:
-            note(f, t, 0, {"done": i, "of": len(st), "hashes": hs[:i], "by": by, "err": errtext(e),
+        except SqlError as e:
+            note(f, t, 0, {"done": i, "of": len(st), "hashes": hs[:i], "by": by, "err": str(e),
                            "failed": st[i][:300]})
-            raise Stop(f"{f}: statement {i + 1} of {len(st)} failed: {errtext(e)}\n    {one_line(st[i])}\n"
+            raise Stop(f"{f}: statement {i + 1} of {len(st)} failed: {e}\n    {one_line(st[i])}\n"
                        f"    statements 1-{i} of it ran; the next migrate goes on from statement {i + 1}")
     ms = int((time.time() - t0) * 1000)
     note(f, t, 1, {"done": len(st), "of": len(st), "hashes": hs, "by": by, "ms": ms})

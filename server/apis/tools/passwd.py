@@ -15,8 +15,8 @@ from tools.throttle import throttle_clear
 def passwd(username, nomfa=0):
     try:
         sql("SELECT 1")
-    except DbError as e:
-        print(f"flyton passwd: the database: {errtext(e)}", file=sys.stderr)
+    except SqlError as e:
+        print(f"flyton passwd: the database: {e}", file=sys.stderr)
         return 1
     u = db_users(username)
     if not u:
@@ -30,10 +30,7 @@ def passwd(username, nomfa=0):
     if isinstance(p, dict):
         print(f"flyton passwd: {p['err']}: nothing changed", file=sys.stderr)
         return 1
-    w = set_pw(u["id"], p)
-    if not w["status"]:
-        print(f"flyton passwd: {w['err']}", file=sys.stderr)
-        return 1
+    set_pw(u["id"], p)
     n = end_user_ses(u["id"])
     pwreset_end(u["id"])
     throttle_clear(u["username"])

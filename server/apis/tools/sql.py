@@ -3,7 +3,6 @@
 # must match a strict name pattern; one connection serves the whole request.
 import os
 import re
-import sys
 import json
 import html
 import time
@@ -16,7 +15,7 @@ import _mysql_connector as cdb
 
 import config
 
-DbError = cdb.MySQLInterfaceError
+DbError = cdb.MySQLInterfaceError     # the driver's; sql.py turns it into SqlError
 # one connection per thread, kept across requests by the persistent runtime:
 # local.db the connection, local.tx 1 while a transaction of ours is open,
 # local.pid the process that opened it, local.used when it was last used
@@ -32,8 +31,27 @@ down = {2002, 2003, 2006, 2013}   # the server is not there (yet): wait for it
 idle_check = 1                    # seconds unused after which a kept connection is pinged first
 
 
-class BadName(ValueError):
+class SqlError(Exception):
+    # the one way a database call fails: the server refused or broke (errno, sqlstate as it
+    # said), or the call itself was wrong (a bad name, a missing key). Never a value: a page or
+    # method that does not catch it gets the error page or api_err with a reference
+    def __init__(self, msg, errno=0, sqlstate=""):
+        super().__init__(msg)
+        self.errno = errno
+        self.sqlstate = sqlstate
+
+
+class BadName(SqlError, ValueError):
     pass
+
+
+def failed(where, e):
+    # any failure inside a call -> SqlError (one already made passes through)
+    if isinstance(e, SqlError):
+        return e
+    if isinstance(e, DbError):
+        return SqlError(f"{e.errno} ({e.sqlstate}): {e.msg}", e.errno, e.sqlstate or "")
+    return SqlError(f"{where}: refused: {type(e).__name__}: {e}")
 
 
 def sql(q, args=(), dic=0):
@@ -153,9 +171,16 @@ def bind(m, q, args):
 
 
 def run(q, args=(), dic=0):
-    # one statement; returns (rows, rowcount, lastrowid). A broken connection is
-    # reopened once: always before the statement reached the server, and for a
-    # read also when it broke during it (a write might have happened: no retry).
+    # one statement; returns (rows, rowcount, lastrowid), raises SqlError
+    try:
+        return tries(q, args, dic)
+    except (DbError, TypeError, ValueError) as e:
+        raise failed("sql", e) from e
+
+
+def tries(q, args, dic):
+    # A broken connection is reopened once: always before the statement reached the server,
+    # and for a read also when it broke during it (a write might have happened: no retry).
     for n in (0, 1):
         m = conn()
         stmt = bind(m, q, args)
@@ -192,20 +217,10 @@ def gone(e, stmt):
     return 0
 
 
-def errtext(e):
-    if isinstance(e, DbError):
-        return f"{e.errno} ({e.sqlstate}): {e.msg}"
-    return str(e)
-
-
 def debug(r, q, args):
     if not r.get("debug") or getattr(config, "sys_mode", "prod") != "dev":
         return
     print(f"<pre class=kicdebug>{html.escape(q)}\n{html.escape(repr(args))}</pre>")
-
-
-def log_db_err(where, e):
-    print(f"flyton sql: {where}: {e}", file=sys.stderr)
 
 
 # ---------- identifiers ----------
@@ -424,19 +439,15 @@ def select_sql(r):
 # ---------- the Flyton calls ----------
 
 def find_in_sql(r):
-    # first row as a tuple; every row (list) with 'all':1; False when none
+    # first row as a tuple; every row (list) with 'all':1; False when none; SqlError on failure
     try:
         q, args = select_sql(r)
-        if not r.get("all") and not r.get("limit"):
-            q += " LIMIT 1"
-        debug(r, q, args)
-        rows = run(q, args)[0]
-    except (BadName, KeyError, TypeError, ValueError) as e:
-        log_db_err("find_in_sql", e)
-        return {"status": f"refused: {e}"}
-    except DbError as e:
-        log_db_err("find_in_sql", e)
-        return {"status": errtext(e)}
+    except (KeyError, TypeError, ValueError) as e:
+        raise failed("find_in_sql", e) from e
+    if not r.get("all") and not r.get("limit"):
+        q += " LIMIT 1"
+    debug(r, q, args)
+    rows = run(q, args)[0]
     if not rows:
         return False
     if r.get("all"):
@@ -456,36 +467,37 @@ def set_sql(s, args):
 
 
 def insert_to_sql(r):
-    # insert a row, or update the row with r['id'] (a dict id = compound key)
+    # insert a row, or update the row with r['id'] (a dict id = compound key):
+    # {"status": True, "id", "row_count"}; SqlError on failure (a duplicate key too: e.errno 1062)
     try:
-        t = qn(r["table"])
-        args = []
-        sets = set_sql(r.get("set") or {}, args)
-        if "data" in r and r["data"] is not None:
-            sets.append("`data` = %s")
-            args.append(json.dumps(r["data"], ensure_ascii=False, allow_nan=False))
-        if r.get("id") in (None, "") and not isinstance(r.get("id"), dict):
-            q = f"INSERT INTO {t} SET " + ", ".join(sets) if sets else f"INSERT INTO {t} () VALUES ()"
-            debug(r, q, args)
-            rows, n, last = run(q, args)
-            newid = last
-            if isinstance(r.get("set"), dict) and "id" in r["set"]:
-                newid = r["set"]["id"]
-            return {"status": True, "id": newid, "row_count": n}
-        if not sets:
-            return {"status": False, "err": "nothing to update"}
-        ids = r["id"] if isinstance(r["id"], dict) else {"id": r["id"]}
-        conds = [cond(k, v, args) for k, v in ids.items()]
-        q = f"UPDATE {t} SET " + ", ".join(sets) + " WHERE " + " AND ".join(conds)
-        debug(r, q, args)
-        rows, n, last = run(q, args)
+        q, args = write_sql(r)
+    except (KeyError, TypeError, ValueError) as e:
+        raise failed("insert_to_sql", e) from e
+    debug(r, q, args)
+    rows, n, last = run(q, args)
+    if r.get("id") not in (None, ""):
         return {"status": True, "id": r["id"], "row_count": n}
-    except (BadName, KeyError, TypeError, ValueError) as e:
-        log_db_err("insert_to_sql", e)
-        return {"status": False, "err": f"refused: {e}"}
-    except DbError as e:
-        log_db_err("insert_to_sql", e)
-        return {"status": False, "err": errtext(e)}
+    if isinstance(r.get("set"), dict) and "id" in r["set"]:
+        last = r["set"]["id"]
+    return {"status": True, "id": last, "row_count": n}
+
+
+def write_sql(r):
+    t = qn(r["table"])
+    args = []
+    sets = set_sql(r.get("set") or {}, args)
+    if "data" in r and r["data"] is not None:
+        sets.append("`data` = %s")
+        args.append(json.dumps(r["data"], ensure_ascii=False, allow_nan=False))
+    if r.get("id") in (None, ""):
+        if not sets:
+            return f"INSERT INTO {t} () VALUES ()", args
+        return f"INSERT INTO {t} SET " + ", ".join(sets), args
+    if not sets:
+        raise ValueError("nothing to update")
+    ids = r["id"] if isinstance(r["id"], dict) else {"id": r["id"]}
+    conds = [cond(k, v, args) for k, v in ids.items()]
+    return f"UPDATE {t} SET " + ", ".join(sets) + " WHERE " + " AND ".join(conds), args
 
 
 def sql_order(r):
@@ -507,8 +519,11 @@ def sql_order(r):
 
 
 def find_dicts(r):
-    # like find_in_sql with all:1, rows as dicts, [] when none; raises on error
-    q, args = select_sql(r)
+    # like find_in_sql with all:1, rows as dicts, [] when none
+    try:
+        q, args = select_sql(r)
+    except (KeyError, TypeError, ValueError) as e:
+        raise failed("find_dicts", e) from e
     debug(r, q, args)
     return run(q, args, dic=1)[0]
 
@@ -519,11 +534,7 @@ def sql_next(r):
     q["is_active"] = r.get("is_active", 1)
     if r.get("id") not in ("", None):
         q["where"]["id/next"] = (">", r["id"])
-    try:
-        rows = find_dicts(q)
-    except (BadName, DbError) as e:
-        log_db_err("sql_next", e)
-        return {"id": "", "status": errtext(e)}
+    rows = find_dicts(q)
     if not rows:
         return {"id": ""}
     return rows[0]
@@ -536,19 +547,12 @@ def count_in_sql(r):
     q.pop("sort", None)
     q.pop("sortj", None)
     q.pop("all", None)
-    w = find_in_sql(q)
-    if isinstance(w, dict):
-        return w
-    return w or (0,)
+    return find_in_sql(q) or (0,)
 
 
 def get_record(table, id, fld="id"):
     # the row as a dict with the keys of its json data merged in; {} when none
-    try:
-        rows = find_dicts({"table": table, "fld": fld, "val": id, "limit": 1})
-    except (BadName, DbError) as e:
-        log_db_err("get_record", e)
-        return {}
+    rows = find_dicts({"table": table, "fld": fld, "val": id, "limit": 1})
     if not rows:
         return {}
     u = rows[0]
@@ -575,7 +579,7 @@ def parse_json(s):
 def get_data(table, id, fld="id"):
     # the json data field as a dict ({} when empty or no row)
     w = find_in_sql({"table": table, "what": "data", "fld": fld, "val": id})
-    if not isinstance(w, tuple):
+    if not w:
         return {}
     d = parse_json(w[0])
     return d if isinstance(d, dict) else {}
@@ -587,8 +591,12 @@ def begin():
 
 
 def commit():
-    conn().commit()
-    local.tx = 0
+    try:
+        conn().commit()
+    except DbError as e:
+        raise failed("commit", e) from e
+    finally:
+        local.tx = 0
 
 
 def rollback():
@@ -621,22 +629,15 @@ def add_to_data(table, id, key, val=""):
         rows, n, last = run(f"UPDATE {t} SET `data` = %s WHERE `id` = %s", (json.dumps(d, ensure_ascii=False, allow_nan=False), id))
         commit()
         return {"status": True, "id": id, "row_count": n}
-    except (BadName, TypeError, ValueError) as e:
+    except (SqlError, TypeError, ValueError) as e:
         rollback()
-        log_db_err("add_to_data", e)
-        return {"status": False, "err": f"refused: {e}"}
-    except DbError as e:
-        rollback()
-        log_db_err("add_to_data", e)
-        return {"status": False, "err": errtext(e)}
+        raise failed("add_to_data", e) from e
 
 
 def gen_data():
     # {key1: {"id", "val", "data"}} of the active rows of gen
-    w = find_in_sql({"table": "gen", "what": "id,key1,val1,data", "is_active": 1, "all": 1})
+    w = find_in_sql({"table": "gen", "what": "id,key1,val1,data", "is_active": 1, "all": 1}) or []
     out = {}
-    if not isinstance(w, list):
-        return out
     for g in w:
         r = {"id": g[0], "val": g[2]}
         if g[3] not in (None, ""):
@@ -659,11 +660,7 @@ def get_next_counter(field, type1, data={}):
 
 def kic_sql(q, elr=0, args=()):
     # raw sql: the rules say don't. Never put user input into q; pass it in args.
-    try:
-        rows, n, last = run(q, args)
-    except DbError as e:
-        log_db_err("kic_sql", e)
-        return {"status": 0, "err": errtext(e)}
+    rows, n, last = run(q, args)
     if elr:
         return {"status": 1, "row_count": n, "results": rows}
     return rows
@@ -672,12 +669,11 @@ def kic_sql(q, elr=0, args=()):
 def kic_sql_delete(r):
     # a real delete of one row by id (the rules say: prefer is_active=0)
     try:
-        rows, n, last = run(f"DELETE FROM {qn(r['table'])} WHERE `id` = %s", (r["id"],))
-    except (BadName, KeyError) as e:
-        return {"status": 0, "err": f"refused: {e}"}
-    except DbError as e:
-        log_db_err("kic_sql_delete", e)
-        return {"status": 0, "err": errtext(e)}
+        q = f"DELETE FROM {qn(r['table'])} WHERE `id` = %s"
+        args = (r["id"],)
+    except (KeyError, TypeError) as e:
+        raise failed("kic_sql_delete", e) from e
+    rows, n, last = run(q, args)
     if n == 0:
         return {"status": 0, "err": "no such row"}
     return {"status": 1, "row_count": n}

@@ -1,4 +1,5 @@
-# cgi.py: the API dispatcher. POST /cgi-bin/api?meth=api_x with
+# dispatch.py: the API dispatcher (the original's server/apis/cgi.py: a module named cgi on the
+# import path would hide Python's own). POST /cgi-bin/api?meth=api_x with
 # {"info": {"os", "ses", "uses"}, "input": {...}} runs api/api_x.py: api_x(data)
 # and answers exactly one JSON object {"server": {...}}, whatever the method does.
 import os
@@ -12,7 +13,9 @@ import urllib.parse
 import config
 from tools.kicreq import *
 from tools.kicweb import *
-from tools.db_ses import db_ses, ses_load, ses_touch, end_ses
+from tools.kicapi import answer
+from tools.sql import SqlError
+from tools.db_ses import db_ses, end_ses
 
 here = os.path.dirname(os.path.abspath(__file__))
 # the doors of the login system need no session whatever config.py lists (one written before
@@ -21,7 +24,7 @@ no_ses = set(getattr(config, "no_ses_meths", [])) | {"api_login", "api_ping", "a
 alias = {"ping": "api_ping"}
 
 
-def cgi():
+def dispatch():
     meth = ""
     more = cors()
     try:
@@ -33,6 +36,10 @@ def cgi():
         status, ans = call(meth)
     except NotAllowed:
         status, ans = 403, {"allow": 0, "err": "not allowed"}
+    except SqlError as e:
+        r = ref()
+        log(f"api error in {meth[:60]!r}: database: {e}", r)
+        status, ans = 500, {"allow": 0, "err": f"database error, reference {r}", "ref": r}
     except Exception:
         import traceback   # here, not on top: only a failing request pays for it
         r = ref()
@@ -68,11 +75,13 @@ def call(meth):
         return 400, {"allow": 0, "err": "bad json: input must be an object"}
     info = post.get("info") or {}
     ses = str(info.get("ses") or "")
-    data = {"par": kicweb(), "post": post, "meth": meth, "ses": ses, "s": {}}
-    if meth not in no_ses:
-        out = check(ses, str(info.get("uses") or ""), data)
-        if out:
-            return out
+    data = kicdata({"par": kicweb(), "post": post, "meth": meth}, ses, 0 if meth in no_ses else 1)
+    if data is None:
+        return 401, {"allow": 0, "sact": "out", "err": "no session"}
+    out = other_tab(ses, str(info.get("uses") or ""), data)
+    if out:
+        return out
+    kicdone()
     err = files(post["input"])
     if err:
         return (413 if "large" in err else 400), {"allow": 0, "err": err}
@@ -113,23 +122,16 @@ def read_json(body):
     return post
 
 
-def check(ses, uses, data):
-    # the session must be live. A URL session that is not this tab's was copied from
-    # another tab: it ends, but only when it is the caller's own (same user); a token
-    # of somebody else's proves nothing, and must not log its owner out
-    w = ses_load(ses)
-    if not w:
-        return 401, {"allow": 0, "sact": "out", "err": "no session"}
-    if uses and uses != ses:
-        o = db_ses(uses)
-        if o and o["user_id"] == w["user_id"]:
-            end_ses(uses)
-        return 401, {"allow": 0, "sact": "out", "err": "session of another tab"}
-    s = w["data"]
-    s["my_user_id"] = w["user_id"]
-    data["s"] = s
-    ses_touch(ses, "", w)
-    return None
+def other_tab(ses, uses, data):
+    # a URL session (uses) that is not this tab's live one was copied from another tab: it
+    # ends, but only when it is the caller's own (same user); a token of somebody else's
+    # proves nothing, and must not log its owner out
+    if not data["s"] or not uses or uses == ses:
+        return None
+    o = db_ses(uses)
+    if o and o["user_id"] == data["s"]["my_user_id"]:
+        end_ses(uses)
+    return 401, {"allow": 0, "sact": "out", "err": "session of another tab"}
 
 
 def gate(meth):
@@ -189,8 +191,8 @@ def files(i):
 
 
 def run(meth, data):
-    # the method answers with api_ok()/api_err(), or returns its answer (a dict;
-    # without "allow" it means allow: 1); what it prints is dropped
+    # the method answers with api_ok()/api_err(), or returns its answer (tools/kicapi.py answer());
+    # what it prints is dropped
     f = getattr(load(f"api.{meth}"), meth, None)
     if not callable(f):
         msg = f"server/apis/api/{meth}.py has no function {meth}(data)"
@@ -199,9 +201,7 @@ def run(meth, data):
     v, out = printed(f, data)
     if out.strip():
         log(f"{meth} printed {len(out)} characters (dropped, the answer is JSON)")
-    ans = kicreq()["answer"]
-    if isinstance(v, dict):
-        ans = v if "allow" in v else dict(v, allow=1)
+    ans = answer(v)
     if not ans:
         return 500, {"allow": 0, "err": "the method gave no answer"}
     return 200, dict(ans)

@@ -1,0 +1,122 @@
+# test_request.py: one request path, in process (tests/inproc.py): how a request becomes `data`
+# (kicdata, the same for pages and methods), the one way a method answers, and the one way the
+# database fails (SqlError), which the front controllers turn into an error with a reference.
+import pytest
+
+from conftest import new_user, login, clear_fails, config
+from inproc import api, page
+from tools.sql import *
+from tools.kicreq import kicreq, kicreq_new, has_role
+from tools.kicweb import kicdata
+from tools.db_users import my_user, add_user
+from tools.db_ses import is_ses_role, ses_key
+
+pytestmark = pytest.mark.inproc
+
+
+def test_kicdata_is_the_request_context(admin):
+    kicreq_new({})
+    add_to_data("ses", ses_key(admin["ses"]), "lang", "he")
+    data = kicdata({"rpage": "todo", "x": "1"}, admin["ses"])
+    assert data["x"] == "1", data
+    assert data["ses"] == admin["ses"]
+    assert data["s"]["my_user_id"] == admin["id"]
+    assert data["s"]["lang"] == "he"
+    assert data["s"] is kicreq()["s"], "data['s'] is the context's session data, not a copy"
+    assert kicreq()["data"] is data
+    assert my_user()["id"] == admin["id"]
+    assert "sis" not in my_user(), "the password hash never reaches a page"
+    assert has_role("admin") == 1
+    assert has_role("owner") == 0
+    assert is_ses_role(admin["ses"], "admin") == 1
+    assert kicreq()["lang"] == "he", "the session's language is the request's"
+
+
+def test_kicdata_without_a_live_session():
+    kicreq_new({})
+    assert kicdata({}, "no-such-session-token-at-all") is None
+    data = kicdata({"par": {}}, "whatever", 0)
+    assert data["s"] == {}, "a method that needs no session gets empty session data"
+    assert has_role("admin") == 0
+
+
+def test_a_method_answers_one_way_whether_it_returns_or_calls_api_ok(temp_file, user):
+    temp_file("server/apis/api/api_t_ret.py", '''
+from tools.kicapi import *
+def api_t_ret(data):
+    how = data["post"]["input"]["how"]
+    if how == "return":
+        return {"n": 1}
+    if how == "return_ok":
+        return api_ok({"n": 2})
+    if how == "both":
+        api_err("first")
+        return {"allow": 0, "msg": "second"}
+    api_ok({"n": 3})
+''')
+    assert api("api_t_ret", {"how": "return"}, user)[1]["n"] == 1
+    assert api("api_t_ret", {"how": "return"}, user)[1]["allow"] == 1, "a returned dict without allow means allow: 1"
+    assert api("api_t_ret", {"how": "return_ok"}, user)[1]["n"] == 2, "return api_ok(..) keeps the answer"
+    assert api("api_t_ret", {"how": "call"}, user)[1]["n"] == 3
+    a = api("api_t_ret", {"how": "both"}, user)[1]
+    assert a["msg"] == "second", "what is returned wins over what was set before"
+    assert a["allow"] == 0
+
+
+def locked():
+    # the next statements on other tables fail with error 1100, as a real database failure does: the
+    # session and its user can still be read (db_ses reads ses AS s, users AS u and gen), nothing else
+    sql("LOCK TABLES ses AS s READ, users AS u READ, gen READ")
+
+
+def test_a_failed_lookup_is_not_read_as_found(user, admin):
+    # api_user_off read a database error as "the user is there" and deactivated nobody, saying it had
+    locked()
+    try:
+        st, a = api("api_user_off", {"id": user["id"]}, admin)
+    finally:
+        sql("UNLOCK TABLES")
+    assert st == 500, a
+    assert a["allow"] == 0
+    assert a["err"].startswith("database error, reference "), a
+    assert ("ref " + a["ref"]) in open(config.log_file).read(), "the log holds the reference"
+    assert find_in_sql({"table": "users", "what": "is_active", "fld": "id", "val": user["id"]}) == (1,)
+
+
+def test_a_failed_lookup_is_not_a_taken_name():
+    # add_user read a database error as "username taken"
+    sql("LOCK TABLES gen READ")
+    try:
+        with pytest.raises(SqlError) as e:
+            add_user("t_free_name_xyz", "longenough1")
+    finally:
+        sql("UNLOCK TABLES")
+    assert e.value.errno == 1100, e.value
+
+
+def test_a_page_whose_query_fails_shows_the_error_page(admin):
+    # users.py took count_in_sql's error dict for a count and failed with a KeyError
+    locked()
+    try:
+        st, h = page("users", admin)
+    finally:
+        sql("UNLOCK TABLES")
+    assert st == 500, h[:300]
+    assert "The database could not do it. Reference: " in h
+    assert "Traceback" not in h
+
+
+def test_an_sql_error_inside_a_transaction_leaves_none_open(temp_file, user):
+    temp_file("server/apis/api/api_t_tx.py", '''
+from tools.sql import *
+from tools.kicapi import *
+def api_t_tx(data):
+    begin()
+    sql("UPDATE todo SET name = 'half' WHERE user_id = %s", (data["s"]["my_user_id"],))
+    sql("SELECT * FROM t_no_such_table")
+''')
+    id = api("api_todo_add", {"name": "whole"}, user)[1]["id"]
+    st, a = api("api_t_tx", {}, user)
+    assert st == 500
+    assert a["err"].startswith("database error")
+    assert find_in_sql({"table": "todo", "what": "name", "fld": "id", "val": id}) == ("whole",), "rolled back"

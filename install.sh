@@ -210,7 +210,7 @@ quiet server/bin/flyton migrate || die "the migrations failed (above)"
 
 step "8/11 the first admin user"
 said=$(mktemp)
-quiet env PYTHONPATH="$pypath" FLYTON_SAY_FILE="$said" "$venv/bin/python" server/apis/tools/mkadmin.py ||
+quiet env PYTHONPATH="$pypath" FLYTON_SAY_FILE="$said" "$venv/bin/python" server/commands/mkadmin.py ||
   { rm -f "$said"; die "no first admin user (above)"; }
 newpw=$(cat "$said")
 rm -f "$said"
@@ -260,14 +260,13 @@ step "10/11 the archive engine in cron (/etc/cron.d/flyton)"
 cat > /etc/cron.d/flyton <<CRON
 # Flyton: move ended sessions and old logs to the archive tables, every night
 SHELL=/bin/sh
-PYTHONPATH=$pypath
-17 3 * * * root $venv/bin/python $root/server/apis/tools/cron/archive.py >> /var/log/flyton-archive.log 2>&1
+17 3 * * * root $root/server/bin/flyton archive >> /var/log/flyton-archive.log 2>&1
 CRON
 chmod 644 /etc/cron.d/flyton
 if has_systemd; then systemctl enable --now cron >/dev/null 2>&1 || true
 elif ! pgrep -x cron >/dev/null; then service cron start >> "$ilog" 2>&1 || true; fi
-PYTHONPATH="$pypath" "$venv/bin/python" server/apis/tools/cron/archive.py --dry-run >/dev/null 2>&1 ||
-  die "the archive job fails its dry run: $venv/bin/python server/apis/tools/cron/archive.py --dry-run"
+server/bin/flyton archive --dry-run >/dev/null 2>&1 ||
+  die "the archive job fails its dry run: sudo server/bin/flyton archive --dry-run"
 ok "every night at 03:17, log /var/log/flyton-archive.log"
 
 step "11/11 Apache site (runtime $runtime)"

@@ -1,7 +1,8 @@
 # bench_site.py: what a request costs through Apache, side by side in one run:
 # the dashboard page and one API call (the todo list) through the CGI runtime and
-# through the persistent runtime (mod_wsgi), a static file, and a bare WSGI app
-# doing the same queries by hand (tests/bench_ref.py) as the reference.
+# through the persistent runtime (mod_wsgi), a static file, a bare WSGI app doing
+# the same queries by hand (tests/bench_ref.py) as the reference, and the same page
+# and call in PHP (tests/bench_ref.php, php-fpm), the way most small sites are served.
 # Not a test: it prints figures and ratios. Run: sudo tests/run --bench [seconds at c=200]
 # Load comes from ab (apache2-utils), on loopback only, bounded in count and time.
 import os
@@ -19,6 +20,7 @@ from tools.db_ses import create_new_ses
 cgi = "http://127.0.0.1:8091"
 wsgi = "http://127.0.0.1:8092"
 ref = "http://127.0.0.1:8093"
+php = "http://127.0.0.1:8097"
 soak = int(sys.argv[1]) if len(sys.argv) > 1 else 30
 bad = []     # runs with failed requests
 
@@ -44,12 +46,16 @@ def bench_site():
     r["wsgi_api"] = ab("persistent: API api_todo_list", wsgi + api, 4, 4000, body.name)
     r["ref_page"] = ab("bare WSGI reference: page", ref + f"/ref/page?ses={ses}", 4, 4000)
     r["ref_api"] = ab("bare WSGI reference: API", ref + "/ref/api", 4, 4000, body.name)
+    r["php_page"] = ab("PHP (php-fpm): page", php + f"/bench_ref.php?ses={ses}", 4, 4000)
+    r["php_api"] = ab("PHP (php-fpm): API", php + "/bench_ref.php/api", 4, 4000, body.name)
     print()
     print("ratios (req/s)                            got     target")
     ratio("persistent page / CGI page", r["wsgi_page"], r["cgi_page"], 25)
     ratio("persistent API / CGI API", r["wsgi_api"], r["cgi_api"], 25)
-    ratio("persistent page / bare WSGI page", r["wsgi_page"], r["ref_page"], 0.6)
+    ratio("persistent page / bare WSGI page", r["wsgi_page"], r["ref_page"], 1.0)
     ratio("persistent API / bare WSGI API", r["wsgi_api"], r["ref_api"], 0.6)
+    ratio("persistent page / PHP page", r["wsgi_page"], r["php_page"], 0)
+    ratio("persistent API / PHP API", r["wsgi_api"], r["php_api"], 0)
     ratio("persistent page / static file", r["wsgi_page"], r["static"], 0)
     print()
     print(f"persistent runtime at concurrency 200 for {soak} s")

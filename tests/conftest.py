@@ -147,6 +147,13 @@ def reload_site():
     return r.stdout
 
 
+def pypath(app, cfg):
+    # the import path of the copy app with its config.py in cfg, as its flyton says (server/pypath)
+    r = subprocess.run([f"{app}/server/bin/flyton", "pypath"], env=dict(os.environ, FLYTON_CONFIG_DIR=cfg),
+                       capture_output=True, text=True, check=True)
+    return r.stdout.strip()
+
+
 def clone_copy(dest):
     # the files of this clone (committed or not, but none that git ignores) copied to dest
     os.makedirs(dest)

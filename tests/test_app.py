@@ -17,15 +17,19 @@ def test_register_validates_and_creates_a_plain_user():
     good = {"u": u, "p": "longenough", "first": "Dana", "last": "Levi", "email": f"Dana.{u}@Example.com"}
     for k, v in (("u", "ab"), ("u", "no spaces"), ("p", "short"), ("email", "nope"), ("first", "x" * 61)):
         st, a = api("api_register", dict(good, **{k: v}))
-        assert a["allow"] == 0 and a["fld"] == k, (k, v)
+        assert a["allow"] == 0, (k, v)
+        assert a["fld"] == k, (k, v)
     st, a = api("api_register", good)
     assert a["allow"] == 1
     w = get_record("users", a["user_id"])
     # the address is the user's once its mailed link is opened (test_mail.py follows one)
-    assert w["username"] == u and w["email"] is None and parse_json(w["Roles"]) == ["user"]
+    assert w["username"] == u
+    assert w["email"] is None
+    assert parse_json(w["Roles"]) == ["user"]
     assert a["pending"] == f"dana.{u}@example.com"
     st, a = api("api_register", good)
-    assert a["allow"] == 0 and a["fld"] == "u"
+    assert a["allow"] == 0
+    assert a["fld"] == "u"
     clear_fails()
     assert login(u, "longenough")
 
@@ -48,10 +52,13 @@ def test_todo_crud(user):
 def test_todo_input_is_checked_with_a_message_for_the_field(user):
     for bad in ("", "   ", "x" * 201, "tab\there"):
         st, a = api("api_todo_add", {"name": bad}, user["ses"])
-        assert a["allow"] == 0 and a["fld"] == "name" and a["msg"].startswith("Title")
+        assert a["allow"] == 0
+        assert a["fld"] == "name"
+        assert a["msg"].startswith("Title")
     for bad_id in ("abc", None, 99999999, "1 OR 1=1"):
         st, a = api("api_todo_done", {"id": bad_id}, user["ses"])
-        assert a["allow"] == 0 and a["msg"] == "No such todo"
+        assert a["allow"] == 0
+        assert a["msg"] == "No such todo"
 
 
 def test_a_user_cannot_touch_another_users_todo(user):
@@ -62,7 +69,8 @@ def test_a_user_cannot_touch_another_users_todo(user):
     for m, inp in (("api_todo_done", {"id": id, "done": 1}), ("api_todo_edit", {"id": id, "name": "taken"}),
                    ("api_todo_del", {"id": id})):
         st, a = api(m, inp, s2)
-        assert a["allow"] == 0 and a["msg"] == "No such todo"
+        assert a["allow"] == 0
+        assert a["msg"] == "No such todo"
     st, a = api("api_todo_list", {}, s2)
     assert a["todos"] == []
     st, t = page("todo", s2)
@@ -73,16 +81,19 @@ def test_a_user_cannot_touch_another_users_todo(user):
 def test_password_and_phone(user):
     s = user["ses"]
     st, a = api("api_password", {"old": "wrong", "new": "newpassword1"}, s)
-    assert a["allow"] == 0 and a["fld"] == "old"
+    assert a["allow"] == 0
+    assert a["fld"] == "old"
     st, a = api("api_password", {"old": user["p"], "new": "short"}, s)
-    assert a["allow"] == 0 and a["fld"] == "new"
+    assert a["allow"] == 0
+    assert a["fld"] == "new"
     st, a = api("api_password", {"old": user["p"], "new": "newpassword1"}, s)
     assert a["allow"] == 1
     clear_fails()
     assert api("api_login", {"u": user["u"], "p": user["p"]})[1]["allow"] == 0
     assert login(user["u"], "newpassword1")
     st, a = api("api_phone", {"phone": "050-12x"}, s)
-    assert a["allow"] == 0 and a["fld"] == "phone"
+    assert a["allow"] == 0
+    assert a["fld"] == "phone"
     st, a = api("api_phone", {"phone": "+972 (50) 123-4567"}, s)
     assert a["phone"] == "+972501234567"
     assert get_data("users", user["id"])["phone"] == "+972501234567"
@@ -91,11 +102,14 @@ def test_password_and_phone(user):
 
 def test_admin_page_and_deactivation(user, admin):
     st, t = page("users", admin, more={"q": user["u"]})
-    assert st == 200 and f"<td>{user['u']}</td>" in t and "id=todos_table" in t
+    assert st == 200
+    assert f"<td>{user['u']}</td>" in t
+    assert "id=todos_table" in t
     st, t = page("users", user)
     assert st == 403
     st, a = api("api_user_off", {"id": admin["id"]}, user["ses"])
-    assert st == 403 and a["allow"] == 0
+    assert st == 403
+    assert a["allow"] == 0
     st, a = api("api_user_off", {"id": admin["id"]}, admin["ses"])
     assert a["allow"] == 0          # not yourself
     st, a = api("api_user_off", {"id": user["id"]}, admin["ses"])
@@ -107,14 +121,17 @@ def test_admin_page_and_deactivation(user, admin):
 
 def test_health():
     st, a = api("ping")
-    assert st == 200 and a["db"] == 1
+    assert st == 200
+    assert a["db"] == 1
 
 
 def test_big_and_bad_files_are_refused(user):
     st, a = api("api_todo_list", {"b64_file_x": "A" * (8 * 1024 * 1024)}, user["ses"])
-    assert st == 413 and "file too large" in a["err"]
+    assert st == 413
+    assert "file too large" in a["err"]
     st, a = api("api_todo_list", {"b64_file_x": "not base64!"}, user["ses"])
-    assert st == 400 and a["err"] == "bad file data"
+    assert st == 400
+    assert a["err"] == "bad file data"
 
 
 def test_the_users_page_pages_and_finds_in_the_database(admin):
@@ -131,10 +148,14 @@ def test_the_users_page_pages_and_finds_in_the_database(admin):
         assert st == 200
         return re.findall(rf"<td>({tag}_\d+)</td>", t), t
     names, t = shown(f"&q={tag}")
-    assert names == [f"{tag}_{i:03d}" for i in range(50)] and "id=users_next" in t and "id=users_prev" not in t
+    assert names == [f"{tag}_{i:03d}" for i in range(50)]
+    assert "id=users_next" in t
+    assert "id=users_prev" not in t
     assert "1-50 / 120" in t
     names, t = shown(f"&q={tag}&pg=3")
-    assert names == [f"{tag}_{i:03d}" for i in range(100, 120)] and "id=users_next" not in t and "id=users_prev" in t
+    assert names == [f"{tag}_{i:03d}" for i in range(100, 120)]
+    assert "id=users_next" not in t
+    assert "id=users_prev" in t
     assert shown(f"&q={tag}&pg=999")[0] == names                 # past the end: the last page
     for bad in ("abc", "-1", "0", "1e3", "%27"):
         assert shown(f"&q={tag}&pg={bad}")[0][:1] == [f"{tag}_000"]
@@ -142,4 +163,5 @@ def test_the_users_page_pages_and_finds_in_the_database(admin):
     assert names == [f"{tag}_{i}" for i in range(110, 120)]
     names, t = shown(f"&q={tag}%25")                             # with % it is a pattern: names starting so
     assert len(names) == 50
-    assert shown(f"&q={tag}x")[0] == [] and "0 / 0" in shown(f"&q={tag}x")[1]
+    assert shown(f"&q={tag}x")[0] == []
+    assert "0 / 0" in shown(f"&q={tag}x")[1]

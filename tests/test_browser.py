@@ -152,7 +152,8 @@ def test_another_user_sees_nothing_of_mine(browser, user):
     expect(pb.locator("#todo_none")).to_be_visible()
     assert "private plan" not in pb.content()
     res = pb.evaluate(f"call_server('api_todo_del', {{id: {id}}})")
-    assert res["server"]["allow"] == 0 and res["server"]["msg"] == "No such todo"
+    assert res["server"]["allow"] == 0
+    assert res["server"]["msg"] == "No such todo"
     pa.reload()
     expect(todo_item(pa, "private plan")).to_have_count(1)
     a.close()
@@ -198,13 +199,18 @@ def api_t_file(data):
     assert r["server"] == {"method": "api_nosuch", "allow": 0, "err": "wrong method", "server_ver": r["server"]["server_ver"]}
     r = pg.evaluate("""(async () => { var b = new Uint8Array(100000); b[0] = 7; b[99999] = 9;
                         return await call_server('api_t_file', {file_x: b.buffer}); })()""")
-    assert r["server"]["allow"] == 1 and r["server"]["size"] == 100000 and r["server"]["first"] == 7 and r["server"]["last"] == 9
+    assert r["server"]["allow"] == 1
+    assert r["server"]["size"] == 100000
+    assert r["server"]["first"] == 7
+    assert r["server"]["last"] == 9
     pg.route("**/cgi-bin/api?meth=api_todo_list", lambda route: route.fulfill(status=502, body="<html>bad gateway"))
     r = pg.evaluate("call_server('api_todo_list', {})")
-    assert r["server"]["allow"] == 0 and "HTTP 502" in r["server"]["err"]
+    assert r["server"]["allow"] == 0
+    assert "HTTP 502" in r["server"]["err"]
     pg.route("**/cgi-bin/api?meth=api_ping", lambda route: route.abort())
     r = pg.evaluate("call_server('api_ping', {})")
-    assert r["server"]["allow"] == 0 and r["server"]["err"].startswith("network error")
+    assert r["server"]["allow"] == 0
+    assert r["server"]["err"].startswith("network error")
 
 
 def test_two_tabs_two_users_and_a_foreign_url(ctx, user):
@@ -306,7 +312,8 @@ def cross_site(ctx, other, api, names):
     # the same JSON call works once the config lists that origin: the test can see a success
     with config_lines(f'cors_origins = ["{other}"]'):
         got = pg.evaluate(js, [api, names + "ok"])
-    assert got[1] == 200 and kic_sql("SELECT username FROM users WHERE username = %s", args=(names + "ok_json",)) == [(names + "ok_json",)]
+    assert got[1] == 200
+    assert kic_sql("SELECT username FROM users WHERE username = %s", args=(names + "ok_json",)) == [(names + "ok_json",)]
     assert kic_sql("SELECT username FROM users WHERE username = %s", args=(names + "ok_plain",)) == []
 
 
@@ -323,14 +330,16 @@ def test_the_admin_pages_fit_a_phone_and_a_desktop(browser, admin, width):
             pg.click("#kicnav_toggle")
         expect(pg.locator("#logout")).to_be_visible()
         box = pg.locator("#logout").bounding_box()
-        assert box["x"] >= 0 and box["x"] + box["width"] <= width
+        assert box["x"] >= 0
+        assert box["x"] + box["width"] <= width
         pg.click("#menu_users")
         pg.wait_for_url(re.compile(r"rpage=users"))
         expect(pg.locator("#users_table")).to_be_visible()
         # the page never scrolls sideways; a table wider than the screen scrolls inside its card
         assert pg.evaluate("document.documentElement.scrollWidth") <= width
         wide = pg.evaluate("(() => { const d = document.getElementById('users_table').parentElement; return [d.scrollWidth, d.clientWidth]; })()")
-        assert wide[1] <= width and (wide[0] > wide[1]) == (width < 768), wide
+        assert wide[1] <= width, wide
+        assert (wide[0] > wide[1]) == (width < 768), wide
         pg.screenshot(path=os.path.join(out_dir, f"users_{width}px.png"), full_page=True)
     finally:
         c.close()
@@ -339,7 +348,8 @@ def test_the_admin_pages_fit_a_phone_and_a_desktop(browser, admin, width):
 def test_no_session_token_reaches_the_server_logs():
     # run last in this file: every session the browser tests made
     toks = [t for t in tokens if t]
-    assert len(toks) >= 5 and all(find_in_sql({"table": "ses", "fld": "id", "val": ses_key(t)}) for t in toks)
+    assert len(toks) >= 5
+    assert all(find_in_sql({"table": "ses", "fld": "id", "val": ses_key(t)}) for t in toks)
     logs = ""
     for f in ("/var/log/apache2/flyton_access.log", "/var/log/apache2/error.log", "/var/log/apache2/flyton_error.log"):
         if os.path.exists(f):
@@ -357,7 +367,8 @@ def test_the_content_security_policy_holds_and_blocks_nothing_of_ours(ctx, admin
     for d in ("default-src 'self'", "connect-src 'self'", "form-action 'self'", "frame-ancestors 'none'",
               "object-src 'none'", "base-uri 'none'"):
         assert d in csp.values(), (d, csp)
-    assert csp["script-src"].startswith("script-src 'self'") and "http" not in csp["script-src"]
+    assert csp["script-src"].startswith("script-src 'self'")
+    assert "http" not in csp["script-src"]
     pg = ctx.new_page()
     bad = []
     pg.on("console", lambda m: bad.append(m.text) if "Content Security Policy" in m.text or "Refused to" in m.text else None)

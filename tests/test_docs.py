@@ -19,11 +19,16 @@ def test_readme_page_and_api_examples_work(user, temp_file):
     temp_file("client/app/admin/about.py", pg)
     temp_file("server/apis/api/api_hello.py", ap)
     st, h, t = page(user["ses"], "about")
-    assert st == 200 and f"Hello {user['u']}" in t and "rpage=dashboard" in t
+    assert st == 200
+    assert f"Hello {user['u']}" in t
+    assert "rpage=dashboard" in t
     st, a = api("api_hello", {"name": "Dana"}, user["ses"])
-    assert a["server"]["allow"] == 1 and a["server"]["greeting"] == "hello Dana" and a["server"]["n"] == 3
+    assert a["server"]["allow"] == 1
+    assert a["server"]["greeting"] == "hello Dana"
+    assert a["server"]["n"] == 3
     st, a = api("api_hello", {"name": ""}, user["ses"])
-    assert a["server"]["allow"] == 0 and a["server"]["msg"].startswith("name:")
+    assert a["server"]["allow"] == 0
+    assert a["server"]["msg"].startswith("name:")
 
 
 def shown_commands():
@@ -49,8 +54,10 @@ def test_every_flyton_command_the_docs_show_exists_and_has_help():
 def test_the_docs_name_free_migration_numbers_and_https_on_prod():
     for f in ("docs/deploy.md", "docs/rules.md", "README.md"):
         t = open(f"{top}/{f}", encoding="utf-8").read()
-        assert "plain HTTP on port 80" not in t and "serves HTTP on\nport 80" not in t, f
+        assert "plain HTTP on port 80" not in t, f
+        assert "serves HTTP on\nport 80" not in t, f
         if f == "docs/deploy.md":
             # its example migration takes a number after the skeleton's own four
             ex = re.findall(r"-- (\d{4})_\w+\.sql: ", t)
-            assert ex and all(n > "0004" for n in ex), ex
+            assert ex, ex
+            assert all(n > "0004" for n in ex), ex

@@ -37,11 +37,13 @@ def test_a_marked_value_is_saved_after_its_checks(user):
     id = add_todo(user["ses"], "first title")
     k = mark(user["ses"], "todo", "todo", id, "name")
     a = edit(user["ses"], "todo", id, "name", k, "  renamed in place ")
-    assert a["allow"] == 1 and a["v"] == "renamed in place"
+    assert a["allow"] == 1
+    assert a["v"] == "renamed in place"
     assert name_of(id) == "renamed in place"
     for bad in ("", "   ", "x" * 201, "a\x00b", None, ["x"], {"a": 1}):
         a = edit(user["ses"], "todo", id, "name", k, bad)
-        assert a["allow"] == 0 and a["err"], bad
+        assert a["allow"] == 0, bad
+        assert a["err"], bad
     assert name_of(id) == "renamed in place"
 
 
@@ -58,7 +60,8 @@ def test_the_mark_is_for_one_session_row_and_field(user):
                              (later, "todo", id, "name", k), (s2, "todo", id, "name", k)):
         a = edit(ses, t, i, f, kk, "taken over")
         assert a["allow"] == 0, (t, i, f)
-    assert name_of(id) == "mine" and name_of(other_id) == "mine too"
+    assert name_of(id) == "mine"
+    assert name_of(other_id) == "mine too"
 
 
 def test_only_what_the_db_file_allows_and_only_rows_the_user_may_change(user, admin):
@@ -78,7 +81,8 @@ def test_only_what_the_db_file_allows_and_only_rows_the_user_may_change(user, ad
     assert edit(ses, "users", uid, "FirstName", edit_key(ses, "users", uid, "FirstName"), "Me")["allow"] == 1
     k = mark(admin["ses"], "users", "users", uid2, "LastName", f"&q={u2}")
     a = edit(admin["ses"], "users", uid2, "LastName", k, "  Cohen ")
-    assert a["allow"] == 1 and a["v"] == "Cohen"
+    assert a["allow"] == 1
+    assert a["v"] == "Cohen"
     assert kic_sql("SELECT FirstName, LastName FROM users WHERE id = %s", args=(uid2,)) == [("Test", "Cohen")]
 
 

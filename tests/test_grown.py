@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from conftest import clone_copy, runtime, cfg_file
+from conftest import clone_copy, runtime, cfg_file, pypath
 from test_migrate import root_sql
 
 pytestmark = pytest.mark.skipif(runtime != "cgi", reason="a walk of the dev box: once, in the CGI pass")
@@ -48,7 +48,8 @@ def test_a_grown_project_passes_the_frameworks_tests(tmp_path):
     try:
         r = subprocess.run([f"{app}/server/bin/flyton", "migrate"], capture_output=True, text=True, timeout=120,
                            env={k: v for k, v in dict(os.environ, FLYTON_CONFIG_DIR=cfg).items() if k != "PYTHONPATH"})
-        assert r.returncode == 0 and "shop_items_data" in r.stdout, r.stdout + r.stderr
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert "shop_items_data" in r.stdout, r.stdout + r.stderr
         assert root_sql("SELECT COUNT(*) FROM shop_items", db) == [["2"]]
         run_tests(app, cfg)
     finally:
@@ -57,7 +58,7 @@ def test_a_grown_project_passes_the_frameworks_tests(tmp_path):
 
 
 def run_tests(app, cfg):
-    env = dict(os.environ, FLYTON_RUNTIME="cgi", PYTHONPATH=f"{cfg}:{app}/client/app:{app}/server/apis:{app}/server")
+    env = dict(os.environ, FLYTON_RUNTIME="cgi", PYTHONPATH=pypath(app, cfg))
     r = subprocess.run([tenv, "-m", "pytest", "-p", "no:cacheprovider", "-rA", "tests/test_new.py", "tests/test_migrate.py",
                         "tests/test_tutorial.py"], cwd=app, env=env, capture_output=True, text=True, timeout=900)
     out = r.stdout + r.stderr

@@ -60,7 +60,8 @@ def test_values_round_trip_and_touch_nothing_else(v):
     assert add_to_data("t_hostile", id, v[:60], v)["status"]
     assert add_to_data("t_hostile", id, {"x": [v, {"y": v}]})["status"]
     d = get_data("t_hostile", id)
-    assert d[v[:60]] == v and d["x"] == [v, {"y": v}]
+    assert d[v[:60]] == v
+    assert d["x"] == [v, {"y": v}]
     assert insert_to_sql({"table": "t_hostile", "id": id, "set": {"tag": v[::-1][:64]}})["status"]
     assert get_record("t_hostile", id)["tag"] == v[::-1][:64]
     assert insert_to_sql({"table": "t_hostile", "id": v, "set": {"tag": "x"}})["row_count"] == 0
@@ -101,7 +102,8 @@ def test_stacked_statements_are_refused_even_in_raw_sql():
         with pytest.raises(SqlError) as e:
             kic_sql(q)
         assert e.value.errno == 1064, e.value     # a syntax error: the server runs one statement only
-    assert snapshot() == before and kic_sql("SELECT v FROM t_canary") == [("alive",)]
+    assert snapshot() == before
+    assert kic_sql("SELECT v FROM t_canary") == [("alive",)]
 
 
 def test_hostile_bodies_get_a_clean_4xx_and_no_traceback(user):
@@ -119,10 +121,13 @@ def test_hostile_bodies_get_a_clean_4xx_and_no_traceback(user):
             raw = b if isinstance(b, bytes) else b.replace('"info": {}', '"info": {"ses": "%s"}' % user["ses"]).encode()
             st, h, t = http(f"/cgi-bin/api?meth={meth}", raw, "POST", {"Content-Type": "application/json"})
             a = json.loads(t)
-            assert st == 400 and a["server"]["allow"] == 0 and a["server"]["err"].startswith("bad json"), (meth, raw[:60], st, t[:200])
+            assert st == 400, (meth, raw[:60], st, t[:200])
+            assert a["server"]["allow"] == 0, (meth, raw[:60], st, t[:200])
+            assert a["server"]["err"].startswith("bad json"), (meth, raw[:60], st, t[:200])
     for rpage in ("__init__", "_x", "__pycache__"):
         st, h, t = page(user["ses"], rpage)
-        assert st == 404 and "There is no such page" in t
+        assert st == 404
+        assert "There is no such page" in t
     assert "Traceback" not in since()
 
 
@@ -136,7 +141,8 @@ def test_name_patterns_refuse_a_trailing_newline():
             sqlmod.qn(n)
     with pytest.raises(sqlmod.BadName):
         sqlmod.jpath("a.b\n")
-    assert is_name("dashboard\n") == 0 and is_name("dashboard") == 1
+    assert is_name("dashboard\n") == 0
+    assert is_name("dashboard") == 1
     assert isinstance(kic_refine("Email", "a@b.com\n", {"strip": 0, "is": "email"}), dict)
 
 

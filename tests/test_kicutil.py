@@ -11,7 +11,9 @@ from tools.kiclang import txt, kiclang, lang_dir
 def test_kicnav_encodes_every_value():
     u = kicnav("todo", "ABC_def-1", {"q": "a&b=c d", "he": "שלום", "n": 3})
     assert u.startswith("/cgi-bin/p?app=start&r=309012&ses=ABC_def-1&rpage=todo&")
-    assert "q=a%26b%3Dc+d" in u and "he=%D7%A9%D7%9C%D7%95%D7%9D" in u and "n=3" in u
+    assert "q=a%26b%3Dc+d" in u
+    assert "he=%D7%A9%D7%9C%D7%95%D7%9D" in u
+    assert "n=3" in u
     assert kicnav("x", "s", {}, "weba").startswith("/cgi-bin/p?app=weba&")
     assert "use=" not in kicnav("x", "s", {"use": "a/b"})
 
@@ -38,17 +40,26 @@ def test_kicbutton0_loads_the_script_once():
 def test_kiccard_options():
     h = kiccard("Title", "Sub", "Explain", "Open", "S1", "todo",
                 {"width": 200, "cls": "extra", "color": "red", "icon": "/lib/i.png", "but_cls": "btn btn-sm"})
-    assert 'class="card m-2 border-danger extra"' in h and 'style="width: 200px"' in h
-    assert '<img src="/lib/i.png" class=kicicon alt="">' in h and "Sub</h6>" in h and "Explain" in h
-    assert 'class="btn btn-sm" onclick="kic_run_but(' in h and "rpage=todo" in h
+    assert 'class="card m-2 border-danger extra"' in h
+    assert 'style="width: 200px"' in h
+    assert '<img src="/lib/i.png" class=kicicon alt="">' in h
+    assert "Sub</h6>" in h
+    assert "Explain" in h
+    assert 'class="btn btn-sm" onclick="kic_run_but(' in h
+    assert "rpage=todo" in h
     bare = kiccard("T", "", "E")
-    assert "<button" not in bare and "<h6" not in bare and "style=" not in bare
+    assert "<button" not in bare
+    assert "<h6" not in bare
+    assert "style=" not in bare
     assert "border-success" in kiccard("T", "", "E", more={"color": "green"})
 
 
 def test_kic_collapse():
     h = kic_collapse("More", "Hidden text", "Open", "S1", "about")
-    assert 'data-bs-target="#col_about"' in h and "id=col_about" in h and "Hidden text" in h and "rpage=about" in h
+    assert 'data-bs-target="#col_about"' in h
+    assert "id=col_about" in h
+    assert "Hidden text" in h
+    assert "rpage=about" in h
 
 
 def test_kicselect_escapes_data():
@@ -56,13 +67,16 @@ def test_kicselect_escapes_data():
     assert '<option value="">-</option>' in h
     assert '<option value="1">&lt;b&gt;one&lt;/b&gt;</option>' in h
     assert '<option value="2" selected>two &quot;2&quot;</option>' in h
-    assert " disabled" in kicselect("c", "C", {"disable": 1}) and " disabled" not in h
+    assert " disabled" in kicselect("c", "C", {"disable": 1})
+    assert " disabled" not in h
 
 
 def test_kicinput_escapes_the_value():
     h = kicinput("name", "Name", 'say "hi"', {"value": '"><script>x</script>', "onchange": "go(1)"})
-    assert 'value="&quot;&gt;&lt;script&gt;x&lt;/script&gt;"' in h and "<script>" not in h
-    assert 'placeholder="say &quot;hi&quot;"' in h and 'onchange="go(1)"' in h
+    assert 'value="&quot;&gt;&lt;script&gt;x&lt;/script&gt;"' in h
+    assert "<script>" not in h
+    assert 'placeholder="say &quot;hi&quot;"' in h
+    assert 'onchange="go(1)"' in h
     assert "id=name_err" in h
 
 
@@ -71,15 +85,20 @@ def test_kic_date_formats():
     d = datetime.date(2024, 3, 9)
     assert kic_date(d, "-") == "2024-03-09"
     assert kic_date(d, "y0") == "2024"
-    assert kic_date(d, 8) == "09-03-2024" and kic_date(d, "disp") == "09-03-2024" and kic_date(d, "8") == "09-03-2024"
+    assert kic_date(d, 8) == "09-03-2024"
+    assert kic_date(d, "disp") == "09-03-2024"
+    assert kic_date(d, "8") == "09-03-2024"
     assert kic_date(d, 6) == "03/09/2024"
-    assert kic_date(d, 3) == 20240309 and kic_date(d, "int") == 20240309
+    assert kic_date(d, 3) == 20240309
+    assert kic_date(d, "int") == 20240309
     assert kic_date(datetime.datetime(2024, 3, 9, 14, 5), "%H:%M") == "14:05"
     assert kic_date("2024-03-09 14:05:00", "%d.%m.%Y %H:%M") == "09.03.2024 14:05"
     assert kic_date("2024-03-09T14:05:00", "%H:%M") == "14:05"
-    assert kic_date("09-03-2024", "-") == "2024-03-09" and kic_date("20240309", "disp") == "09-03-2024"
+    assert kic_date("09-03-2024", "-") == "2024-03-09"
+    assert kic_date("20240309", "disp") == "09-03-2024"
     now = datetime.datetime.now()
-    assert kic_date("", "-") == now.strftime("%Y-%m-%d") and kic_date("now", "y0") == now.strftime("%Y")
+    assert kic_date("", "-") == now.strftime("%Y-%m-%d")
+    assert kic_date("now", "y0") == now.strftime("%Y")
     assert kic_date("now", "%H") in (now.strftime("%H"), (now + datetime.timedelta(hours=1)).strftime("%H"))
     assert kic_date(datetime.date(2026, 1, 5)) == "2026-01-05"
     assert kic_date("not a date", "-") == ""
@@ -87,7 +106,8 @@ def test_kic_date_formats():
 
 def test_esc():
     assert esc("<a href='x'>&</a>") == "&lt;a href=&#x27;x&#x27;&gt;&amp;&lt;/a&gt;"
-    assert esc(None) == "" and esc(5) == "5"
+    assert esc(None) == ""
+    assert esc(5) == "5"
 
 
 def test_txt_keeps_spaces_and_unknown_text():
@@ -103,3 +123,13 @@ def test_txt_keeps_spaces_and_unknown_text():
     finally:
         kiclang("en")
     assert lang_dir() == "ltr"
+
+
+def test_kicnav_is_urlencode_whatever_the_values():
+    # kicnav joins plain names as they are (fast) and encodes the rest: the URL is always urlencode's
+    import urllib.parse
+    for more in ({}, {"q": "x&y=z"}, {"q": "a%25"}, {"pg": 3}, {"a=b": "c"}, {"k": "v=w"}, {"k": ""}, {"k": "é"},
+                 {"k": "a b"}, {"k": "<script>"}, {"k": "1\n2"}, {"use": "flt", "flt": "done"}):
+        q = {"app": "start", "r": "309012", "ses": "tok-_.~9", "rpage": "todo"}
+        q.update({k: v for k, v in more.items() if k != "use"})
+        assert kicnav("todo", "tok-_.~9", more) == "/cgi-bin/p?" + urllib.parse.urlencode(q), more

@@ -87,19 +87,24 @@ def test_kicmail_sends_and_says_clearly_when_it_cannot(smtp, monkeypatch):
     monkeypatch.setattr(config, "mail", {"host": "127.0.0.1", "port": smtp["port"], "from": "Site <site@example.com>"}, raising=False)
     assert kicmail("dana@example.com", "Hello ✓", "plain text", "<p>html</p>") == {"status": True}
     to, m = box.wait(1)[0]
-    assert to == ["dana@example.com"] and m["Subject"] == "Hello ✓" and m["From"] == "Site <site@example.com>"
-    assert body_of(m).strip() == "plain text" and "<p>html</p>" in m.get_body(("html",)).get_content()
+    assert to == ["dana@example.com"]
+    assert m["Subject"] == "Hello ✓"
+    assert m["From"] == "Site <site@example.com>"
+    assert body_of(m).strip() == "plain text"
+    assert "<p>html</p>" in m.get_body(("html",)).get_content()
     # no header can be smuggled in through a subject or an address
     for to, subject in (("dana@example.com", "x\nBcc: evil@example.com"), ("dana@example.com\nBcc: evil@example.com", "x"),
                         ("not an address", "x")):
         w = kicmail(to, subject, "body")
-        assert w["status"] is False and w["err"], w
+        assert w["status"] is False, w
+        assert w["err"], w
     time.sleep(0.5)
     assert len(box.got) == 1
     # a server that is not there: a clear error, in the log too, never an exception
     monkeypatch.setattr(config, "mail", {"host": "127.0.0.1", "port": free_port(), "timeout": 3}, raising=False)
     w = kicmail("dana@example.com", "x", "body")
-    assert w["status"] is False and "could not send to dana@example.com through 127.0.0.1" in w["err"]
+    assert w["status"] is False
+    assert "could not send to dana@example.com through 127.0.0.1" in w["err"]
     assert "kicmail: could not send to dana@example.com" in open(config.log_file).read()
 
 
@@ -107,9 +112,11 @@ def test_forgot_password_mails_a_single_use_link_that_sets_the_password(mailsite
     m = mail_user()
     s1, s2 = login(m["u"], m["p"]), login(m["u"], m["p"])       # two tabs, logged in
     st, a = api("api_pw_forgot", {"email": m["e"].upper()})
-    assert a["server"]["allow"] == 1 and "If a user has this address" in a["server"]["msg"]
+    assert a["server"]["allow"] == 1
+    assert "If a user has this address" in a["server"]["msg"]
     to, msg = mailsite.wait(1)[0]
-    assert to == [m["e"]] and m["u"] in body_of(msg)
+    assert to == [m["e"]]
+    assert m["u"] in body_of(msg)
     url, t = link_of(msg)
     assert url == f"{site}/pages/login/reset.html#t={t}"
     # the database keeps only the token's hash
@@ -117,16 +124,19 @@ def test_forgot_password_mails_a_single_use_link_that_sets_the_password(mailsite
     assert rows == [(hashlib.sha256(t.encode()).hexdigest(), 1)]
     # the password rules of register; a refused password does not use the link up
     st, a = api("api_pw_reset", {"t": t, "p": "short"})
-    assert a["server"]["allow"] == 0 and a["server"]["fld"] == "p"
+    assert a["server"]["allow"] == 0
+    assert a["server"]["fld"] == "p"
     st, a = api("api_pw_reset", {"t": t, "p": "a-new-password-1"})
     assert a["server"]["allow"] == 1, a
     for s in (s1, s2):                                           # every session ended
         st, a = api("api_todo_list", {}, s)
-        assert a["server"]["allow"] == 0 and a["server"].get("sact") == "out"
+        assert a["server"]["allow"] == 0
+        assert a["server"].get("sact") == "out"
     assert api("api_login", {"u": m["u"], "p": m["p"]})[1]["server"]["allow"] == 0
     assert api("api_login", {"u": m["u"], "p": "a-new-password-1"})[1]["server"]["allow"] == 1
     st, a = api("api_pw_reset", {"t": t, "p": "another-password-2"})     # once only
-    assert a["server"]["allow"] == 0 and "does not work" in a["server"]["msg"]
+    assert a["server"]["allow"] == 0
+    assert "does not work" in a["server"]["msg"]
     assert api("api_login", {"u": m["u"], "p": "a-new-password-1"})[1]["server"]["allow"] == 1
 
 
@@ -139,13 +149,16 @@ def test_the_answer_is_the_same_for_an_address_nobody_has(mailsite):
     t2 = time.monotonic()
     assert (st1, a1) == (st2, a2)
     # each answer waits for the same floor, mail or no mail (a lower bound: no noisy-timing test)
-    assert t1 - t0 >= 1.4 and t2 - t1 >= 1.4
+    assert t1 - t0 >= 1.4
+    assert t2 - t1 >= 1.4
     mailsite.wait(1)
     time.sleep(0.5)
-    assert len(mailsite.got) == 1 and mailsite.got[0][0] == [m["e"]]
+    assert len(mailsite.got) == 1
+    assert mailsite.got[0][0] == [m["e"]]
     # a bad address is the one answer that differs: it says nothing about users
     st, a = api("api_pw_forgot", {"email": "nope"})
-    assert a["server"]["allow"] == 0 and a["server"]["fld"] == "email"
+    assert a["server"]["allow"] == 0
+    assert a["server"]["fld"] == "email"
 
 
 class SlowBox(Box):
@@ -171,10 +184,12 @@ def test_a_slow_mail_server_does_not_show_in_the_answer():
             st1, a1 = api("api_pw_forgot", {"email": m["e"]})
             t1 = time.monotonic()
             st2, a2 = api("api_pw_forgot", {"email": f"nobody_{secrets.token_hex(4)}@example.com"})
-            assert (st1, a1) == (st2, a2) and a1["server"]["allow"] == 1
+            assert (st1, a1) == (st2, a2)
+            assert a1["server"]["allow"] == 1
             assert t1 - t0 < 5, f"the answer waited {t1 - t0:.1f} s: for the mail server"
             to, msg = box.wait(1, 30)[0]
-            assert to == [m["e"]] and link_of(msg)[1]
+            assert to == [m["e"]]
+            assert link_of(msg)[1]
     finally:
         c.stop()
 
@@ -192,7 +207,8 @@ def test_a_link_expires_and_a_newer_one_ends_the_older(mailsite):
     assert api("api_pw_reset", {"t": t2, "p": "a-new-password-1"})[1]["server"]["allow"] == 0
     for bad in ("", "x" * 43, "../../etc", None, 5, t2 + "\n"):
         st, a = api("api_pw_reset", {"t": bad, "p": "a-new-password-1"})
-        assert st < 500 and a["server"]["allow"] == 0, bad
+        assert st < 500, bad
+        assert a["server"]["allow"] == 0, bad
     assert api("api_login", {"u": m["u"], "p": m["p"]})[1]["server"]["allow"] == 1
 
 
@@ -202,9 +218,11 @@ def test_asking_for_links_is_throttled_per_address_and_per_client(mailsite):
     for i in range(5):
         assert api_from(a_ip, "api_pw_forgot", {"email": m["e"]})[1]["server"]["allow"] == 1, i
     a = api_from(a_ip, "api_pw_forgot", {"email": m["e"]})[1]["server"]
-    assert a["allow"] == 0 and "Too many" in a["msg"]
+    assert a["allow"] == 0
+    assert "Too many" in a["msg"]
     a = api_from(b_ip, "api_pw_forgot", {"email": m["e"]})[1]["server"]     # the address, from anywhere: slowed
-    assert a["allow"] == 0 and "Too many" in a["msg"]
+    assert a["allow"] == 0
+    assert "Too many" in a["msg"]
     other = mail_user()
     assert api_from(b_ip, "api_pw_forgot", {"email": other["e"]})[1]["server"]["allow"] == 1
     assert len(mailsite.wait(6)) == 6
@@ -227,12 +245,15 @@ def test_guessers_on_four_addresses_hold_a_new_address_until_a_reset_link_is_use
     got = guess(m["u"], ips, 12)
     assert sum(1 for a in got if a.get("wait")) >= 4                     # they book the slots
     a = api_from(home, "api_login", {"u": m["u"], "p": m["p"]})[1]["server"]     # the owner, new address, no 2FA
-    assert a["allow"] == 0 and a["wait"] >= 1 and "Forgot password" in a["msg"], a
+    assert a["allow"] == 0, a
+    assert a["wait"] >= 1, a
+    assert "Forgot password" in a["msg"], a
     # a name nobody has, guessed the same way, is answered in the same words
     nobody = "t_nobody_" + secrets.token_hex(4)
     guess(nobody, ips, 12)
     b = api_from(home, "api_login", {"u": nobody, "p": "x"})[1]["server"]
-    assert re.sub(r"\d+", "N", b["msg"]) == re.sub(r"\d+", "N", a["msg"]) and b.keys() == a.keys()
+    assert re.sub(r"\d+", "N", b["msg"]) == re.sub(r"\d+", "N", a["msg"])
+    assert b.keys() == a.keys()
     assert api_from(home, "api_pw_forgot", {"email": m["e"]})[1]["server"]["allow"] == 1
     url, t = link_of(mailsite.wait(1)[0][1])
     assert api_from(home, "api_pw_reset", {"t": t, "p": "owner-new-pass-1"})[1]["server"]["allow"] == 1
@@ -246,7 +267,8 @@ def test_guessers_on_four_addresses_hold_a_new_address_until_a_reset_link_is_use
         if guess(m["u"], ips, 1)[0].get("wait"):
             break
     st, a = api_from(rand_ip(), "api_login", {"u": m["u"], "p": "owner-new-pass-1"})
-    assert a["server"]["allow"] == 0 and a["server"]["wait"] >= 1
+    assert a["server"]["allow"] == 0
+    assert a["server"]["wait"] >= 1
 
 
 def confirm_link(box, n, to):
@@ -266,22 +288,31 @@ def test_a_new_address_is_the_users_once_the_link_mailed_to_it_is_opened(mailsit
     e = f"u_{secrets.token_hex(5)}@example.com"
     r = {"u": "r_" + secrets.token_hex(4), "p": "longenough", "first": "A", "last": "B", "email": e}
     reg = api("api_register", r)[1]["server"]
-    assert reg["allow"] == 1 and e in reg["msg"]
+    assert reg["allow"] == 1
+    assert e in reg["msg"]
     uid = reg["user_id"]
     t = confirm_link(mailsite, 1, e)
-    assert t and email_of(uid) is None
+    assert t
+    assert email_of(uid) is None
     # the link of one kind never works as the other: it sets no password
     assert api("api_pw_reset", {"t": t, "p": "taken-over-1"})[1]["server"]["allow"] == 0
     a = api("api_email_confirm", {"t": t})[1]["server"]
-    assert a["allow"] == 1 and a["email"] == e and email_of(uid) == e
+    assert a["allow"] == 1
+    assert a["email"] == e
+    assert email_of(uid) == e
     assert api("api_email_confirm", {"t": t})[1]["server"]["allow"] == 0          # once
     # a taken address: the same answer (to register and to a change), and its owner is told
     r2 = dict(r, u="r_" + secrets.token_hex(4), email=e.upper())
     b = api("api_register", r2)[1]["server"]
-    assert b["allow"] == 1 and b.keys() == reg.keys() and b["msg"] == reg["msg"]
+    assert b["allow"] == 1
+    assert b.keys() == reg.keys()
+    assert b["msg"] == reg["msg"]
     to, m = mailsite.wait(2)[1]
-    assert to == [e] and "belongs to another" in body_of(m) and "confirm.html" not in body_of(m)
-    assert email_of(b["user_id"]) is None and email_of(uid) == e
+    assert to == [e]
+    assert "belongs to another" in body_of(m)
+    assert "confirm.html" not in body_of(m)
+    assert email_of(b["user_id"]) is None
+    assert email_of(uid) == e
     # a change of a logged-in user
     u2, p2, uid2 = new_user(data={"email": f"old_{secrets.token_hex(4)}@example.com"})
     old = email_of(uid2)
@@ -289,18 +320,25 @@ def test_a_new_address_is_the_users_once_the_link_mailed_to_it_is_opened(mailsit
     taken = api("api_email", {"email": e, "p": p2}, ses)[1]["server"]
     mine = f"Mine_{secrets.token_hex(4)}@Example.com"
     free = api("api_email", {"email": mine, "p": p2}, ses)[1]["server"]
-    assert taken["allow"] == free["allow"] == 1 and taken.keys() == free.keys() and taken["email"] == free["email"] == old
+    assert taken["allow"] == free["allow"] == 1
+    assert taken.keys() == free.keys()
+    assert taken["email"] == free["email"] == old
     msgs = mailsite.wait(6)[2:]
     to_e = [m for to, m in msgs if to == [e]]
     to_old = [m for to, m in msgs if to == [old]]
     to_mine = [m for to, m in msgs if to == [mine.lower()]]
-    assert len(to_e) == 1 and "belongs to another" in body_of(to_e[0])
-    assert len(to_old) == 2 and all(mine.lower() in body_of(m) or e in body_of(m) for m in to_old)
-    assert len(to_mine) == 1 and email_of(uid2) == old
+    assert len(to_e) == 1
+    assert "belongs to another" in body_of(to_e[0])
+    assert len(to_old) == 2
+    assert all(mine.lower() in body_of(m) or e in body_of(m) for m in to_old)
+    assert len(to_mine) == 1
+    assert email_of(uid2) == old
     t = re.search(r"confirm\.html#t=([A-Za-z0-9_-]+)", body_of(to_mine[0])).group(1)
-    assert api("api_email_confirm", {"t": t})[1]["server"]["email"] == mine.lower() and email_of(uid2) == mine.lower()
+    assert api("api_email_confirm", {"t": t})[1]["server"]["email"] == mine.lower()
+    assert email_of(uid2) == mine.lower()
     # removing the address needs no link; a bad one is refused at once
-    assert api("api_email", {"email": "", "p": p2}, ses)[1]["server"]["allow"] == 1 and email_of(uid2) is None
+    assert api("api_email", {"email": "", "p": p2}, ses)[1]["server"]["allow"] == 1
+    assert email_of(uid2) is None
     assert api("api_email", {"email": "not an address", "p": p2}, ses)[1]["server"]["fld"] == "email"
     # and no probing: a forgot-password link is no confirm link either
     assert api("api_pw_forgot", {"email": e})[1]["server"]["allow"] == 1

@@ -59,8 +59,10 @@ def test_page_api_and_table_are_written_the_flyton_way(copy):
     rc, out = new(copy, "page", "notes")
     assert rc == 0, out
     p = copy / "client/app/admin/notes.py"
-    assert first_function(p) == "notes" and "from tools.kicutil import *" in p.read_text()
-    assert os.stat(p).st_uid == 4242 and os.stat(p).st_mode & 0o777 == 0o644
+    assert first_function(p) == "notes"
+    assert "from tools.kicutil import *" in p.read_text()
+    assert os.stat(p).st_uid == 4242
+    assert os.stat(p).st_mode & 0o777 == 0o644
     assert first_function(copy / "tests/test_page_notes.py").startswith("test_notes")
 
     rc, out = new(copy, "api", "api_note_add")     # with or without the api_ prefix
@@ -74,18 +76,23 @@ def test_page_api_and_table_are_written_the_flyton_way(copy):
     rc, out = new(copy, "table", "notes", "--owned")
     assert rc == 0, out
     mig = sorted(os.listdir(copy / "sql/migrations"))
-    assert mig[-1] == f"{n + 1:04d}_notes.sql" and len(mig) == n + 1
+    assert mig[-1] == f"{n + 1:04d}_notes.sql"
+    assert len(mig) == n + 1
     m = (copy / "sql/migrations" / mig[-1]).read_text()
-    assert "CREATE TABLE IF NOT EXISTS notes" in m and "user_id     INT NOT NULL" in m
+    assert "CREATE TABLE IF NOT EXISTS notes" in m
+    assert "user_id     INT NOT NULL" in m
     (first,) = starts(m)
     assert a_free_range(first, before)            # the skeleton's first free one is 20001; a grown project's later
     after = (copy / "sql/tables.sql").read_text()
     assert after.startswith(before)
     entry = after[len(before):]
-    assert "-- notes: " in entry and "-- DROP:   DROP TABLE notes;" in entry and f"| {first}" in entry
+    assert "-- notes: " in entry
+    assert "-- DROP:   DROP TABLE notes;" in entry
+    assert f"| {first}" in entry
     assert m.split("\n", 3)[3] in entry                       # the picture is the same statement
     db = copy / "server/apis/tools/db_notes.py"
-    assert first_function(db) == "db_notes" and "from tools.sql import *" in db.read_text()
+    assert first_function(db) == "db_notes"
+    assert "from tools.sql import *" in db.read_text()
     assert "def notes_list(user_id):" in db.read_text()
 
     # a second table gets the next free range and the next number; a plain one has no owner
@@ -93,7 +100,8 @@ def test_page_api_and_table_are_written_the_flyton_way(copy):
     assert rc == 0, out
     m = (copy / "sql/migrations" / f"{n + 2:04d}_prods.sql").read_text()
     (second,) = starts(m)
-    assert a_free_range(second, after) and "user_id" not in m
+    assert a_free_range(second, after)
+    assert "user_id" not in m
     for d in ("client/app/admin", "server/apis/api", "server/apis/tools", "tests"):
         for n in os.listdir(copy / d):
             if n.endswith(".py"):
@@ -122,7 +130,8 @@ def test_page_api_and_table_are_written_the_flyton_way(copy):
 def test_bad_or_taken_names_are_refused_and_nothing_is_written(copy, args, says):
     before = files(copy)
     rc, out = new(copy, *args)
-    assert rc != 0 and says in out, out
+    assert rc != 0, out
+    assert says in out, out
     assert "Traceback" not in out
     assert files(copy) == before
 
@@ -131,7 +140,9 @@ def test_a_second_new_of_the_same_name_is_refused(copy):
     assert new(copy, "table", "notes")[0] == 0
     before = files(copy)
     rc, out = new(copy, "table", "notes")
-    assert rc != 0 and "already made" in out and files(copy) == before
+    assert rc != 0
+    assert "already made" in out
+    assert files(copy) == before
 
 
 def test_a_page_of_a_group_goes_to_its_folder(copy):

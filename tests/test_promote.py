@@ -106,43 +106,54 @@ def test_prod_init_installs_a_prod_site():
     rc, out = flyton(f"prod-init flyprod --url {prod}")
     assert rc == 0, out
     m = re.search(r"created user admin, password: (\S+)", out)
-    assert m and "ok: the dashboard page, as admin" in out and re.search(r"ok: \d+ pages built", out)
+    assert m
+    assert "ok: the dashboard page, as admin" in out
+    assert re.search(r"ok: \d+ pages built", out)
     st["pw"] = m.group(1)
     cfg = on_prod("cat /srv/flyton/shared/config.py")
-    assert 'runtime = "wsgi"' in cfg and 'sys_mode = "prod"' in cfg
+    assert 'runtime = "wsgi"' in cfg
+    assert 'sys_mode = "prod"' in cfg
     assert on_prod("readlink /srv/flyton/current/server/config.py").strip() == "/srv/flyton/shared/config.py"
     assert on_prod("mysql -N -e 'SELECT username FROM flyton.users'").split() == ["admin"]   # no test users
     s, a = api("api_ping", {})
-    assert s == 200 and a["allow"] == 1 and a["db"] == 1
+    assert s == 200
+    assert a["allow"] == 1
+    assert a["db"] == 1
     s, a = api("api_login", {"u": "admin", "p": st["pw"]})
     assert a["allow"] == 1
     st["ses"] = a["ses"]
     rc, out = flyton("prod-init flyprod")           # only once
-    assert rc == 1 and "has a Flyton already" in out
+    assert rc == 1
+    assert "has a Flyton already" in out
 
 
 def test_prod_serves_https_and_sends_plain_http_there():
     c = HTTPConnection("10.231.0.2", 80, timeout=30)
     c.request("GET", "/cgi-bin/p?app=start&r=309012&rpage=dashboard")
     r = c.getresponse()
-    assert r.status == 301 and r.headers["Location"] == "https://10.231.0.2/cgi-bin/p?app=start&r=309012&rpage=dashboard"
+    assert r.status == 301
+    assert r.headers["Location"] == "https://10.231.0.2/cgi-bin/p?app=start&r=309012&rpage=dashboard"
     c.close()
     # the name is prod-init's --url (site_url), whatever Host a request brings; other names get 421
     assert 'site_url = "https://10.231.0.2"' in on_prod("cat /srv/flyton/shared/config.py")
     c = HTTPConnection("10.231.0.2", 80, timeout=30)
     c.request("GET", "/pages/login/", headers={"Host": "attacker.example"})
     r = c.getresponse()
-    assert r.status == 301 and r.headers["Location"] == "https://10.231.0.2/pages/login/"
+    assert r.status == 301
+    assert r.headers["Location"] == "https://10.231.0.2/pages/login/"
     c.close()
     c = HTTPSConnection("10.231.0.2", 443, timeout=30, context=trust())
     c.request("GET", "/pages/login/", headers={"Host": "attacker.example"})
     r = c.getresponse()
-    assert r.status == 421 and "id=u" not in r.read().decode()
+    assert r.status == 421
+    assert "id=u" not in r.read().decode()
     c.close()
     c = HTTPSConnection("10.231.0.2", 443, timeout=30, context=trust())
     c.request("GET", "/pages/login/")
     r = c.getresponse()
-    assert r.status == 200 and r.headers["Strict-Transport-Security"] == "max-age=31536000" and r.headers["Server"] == "Apache"
+    assert r.status == 200
+    assert r.headers["Strict-Transport-Security"] == "max-age=31536000"
+    assert r.headers["Server"] == "Apache"
     c.close()
     assert on_prod("cat /etc/flyton/tls").split() == ["cert", "/etc/flyton/self-signed.crt", "key", "/etc/flyton/self-signed.key"]
 
@@ -152,11 +163,14 @@ def test_promote_refuses_uncommitted_changes_and_failing_tests():
     with open(f"{st['dev']}/README.md", "a") as f:
         f.write("\nnot committed\n")
     rc, out = flyton("promote flyprod --skip-tests")
-    assert rc == 1 and "not committed" in out
+    assert rc == 1
+    assert "not committed" in out
     sh("git checkout -q README.md", cwd=st["dev"])
     commit({"tests/run": "#!/usr/bin/env bash\necho 'a test failed'\nexit 1\n"}, "tests that fail")
     rc, out = flyton("promote flyprod")
-    assert rc == 1 and "a test failed" in out and "the tests failed: nothing was promoted" in out
+    assert rc == 1
+    assert "a test failed" in out
+    assert "the tests failed: nothing was promoted" in out
     sh("git reset -q --hard HEAD~1", cwd=st["dev"])
     assert releases() == before
 
@@ -177,11 +191,14 @@ def test_promote_ships_a_page_an_api_method_and_a_migration():
     assert api("api_t_prod", {}, st["ses"])[0] == 404          # not there yet
     rc, out = flyton("promote flyprod --skip-tests")
     assert rc == 0, out
-    assert f"copy: ok: {color}" in out and f"ok: {color}" in out
+    assert f"copy: ok: {color}" in out
+    assert f"ok: {color}" in out
     s, t = http(f"/cgi-bin/p?app=start&r=309012&ses={st['ses']}&rpage=t_prodpage")
-    assert s == 200 and "<p id=t_prodpage>new page for admin</p>" in t
+    assert s == 200
+    assert "<p id=t_prodpage>new page for admin</p>" in t
     s, a = api("api_t_prod", {}, st["ses"])
-    assert s == 200 and a["prod"] == 1
+    assert s == 200
+    assert a["prod"] == 1
     assert on_prod("mysql -N flyton -e 'SELECT id, name FROM todo ORDER BY id'") == rows
     assert on_prod("mysql -N flyton -e 'SELECT DISTINCT color FROM todo'").split() == ["none"]
     assert "todo_color" in on_prod("mysql -N flyton -e 'SHOW INDEX FROM todo'")
@@ -192,7 +209,8 @@ def test_promote_ships_a_page_an_api_method_and_a_migration():
     st["good"] = current()
     # again, with nothing new: the migration does not run twice
     rc, out = flyton("promote flyprod --skip-tests")
-    assert rc == 0 and "no pending migrations" in out
+    assert rc == 0
+    assert "no pending migrations" in out
     assert on_prod(f"mysql -N flyton -e \"SELECT COUNT(*) FROM migrations WHERE name = '{color}'\"").strip() == "1"
     st["good"] = current()
 
@@ -202,10 +220,13 @@ def test_a_release_that_fails_its_health_check_is_switched_back():
     header = open(f"{st['dev']}/client/app/admin/header.py").read()
     commit({"client/app/admin/header.py": "raise ImportError('broken on purpose')\n" + header}, "a header that breaks")
     rc, out = flyton("promote flyprod --skip-tests")
-    assert rc == 1 and "failed its health check" in out and f"{good} serves again" in out
+    assert rc == 1
+    assert "failed its health check" in out
+    assert f"{good} serves again" in out
     assert current() == good
     s, t = http(f"/cgi-bin/p?app=start&r=309012&ses={st['ses']}&rpage=t_prodpage")
-    assert s == 200 and "new page for admin" in t
+    assert s == 200
+    assert "new page for admin" in t
     sh("git reset -q --hard HEAD~1", cwd=st["dev"])
 
 
@@ -236,7 +257,9 @@ def test_a_failing_migration_changes_nothing():
     commit({f"sql/migrations/{free + 1:04d}_bad.sql": "ALTER TABLE todo ADD COLUMN t_x INT NULL;\nALTER TABLE todo ADD COLUMN t_x INT NULL;\n"},
            "a migration that fails")
     rc, out = flyton("promote flyprod --skip-tests")
-    assert rc == 1 and "statement 2 of 2 failed" in out and "nothing changed" in out
+    assert rc == 1
+    assert "statement 2 of 2 failed" in out
+    assert "nothing changed" in out
     assert current() == good
     assert on_prod("mysql -N flyton -e 'SHOW COLUMNS FROM todo; SELECT name, is_active FROM migrations ORDER BY id'") == before
     assert on_prod("mysql -N -e \"SHOW DATABASES LIKE 'flyton_promote_check'\"").strip() == ""
@@ -249,12 +272,14 @@ def test_rollback_returns_the_previous_release_and_keeps_config_and_files():
     rs = releases()
     prev = rs[rs.index(cur) - 1]
     rc, out = flyton("rollback flyprod")
-    assert rc == 0 and f"release {prev} serves again" in out, out
+    assert rc == 0, out
+    assert f"release {prev} serves again" in out, out
     assert current() == prev
     assert http("/pages/files/t_up.txt") == (200, "uploaded-on-prod\n")
     assert on_prod("md5sum /srv/flyton/shared/config.py") == cfg
     rc, out = flyton("releases flyprod")
-    assert rc == 0 and re.search(rf"\*\s+{prev}", out), out
+    assert rc == 0, out
+    assert re.search(rf"\*\s+{prev}", out), out
     assert re.search(rf"{prev} .* rolled back to \(from {cur}\)", out), out
     assert re.search(rf"x\s+{cur} .* rolled back from \(to {prev}\)", out), out    # marked: rollback skips it from now on
     st["rolled_from"], st["rolled_to"] = cur, prev
@@ -266,15 +291,19 @@ def test_help_anywhere_prints_help_and_does_nothing(args):
     cur, rs = current(), releases()
     log = on_prod("cat /srv/flyton/releases.log")
     rc, out = flyton(args)
-    assert rc == 0 and out.startswith("usage: sudo server/bin/flyton " + args.split()[0]), out
-    assert current() == cur and releases() == rs and on_prod("cat /srv/flyton/releases.log") == log
+    assert rc == 0, out
+    assert out.startswith("usage: sudo server/bin/flyton " + args.split()[0]), out
+    assert current() == cur
+    assert releases() == rs
+    assert on_prod("cat /srv/flyton/releases.log") == log
 
 
 def test_unknown_words_are_refused():
     cur = current()
     for args in ("rollback flyprod a b", "rollback flyprod ../x", "releases flyprod extra", "promote flyprod --fast"):
         rc, out = flyton(args)
-        assert rc == 1 and ("usage" in out or "no such release" in out), (args, out)
+        assert rc == 1, (args, out)
+        assert ("usage" in out or "no such release" in out), (args, out)
     assert current() == cur
 
 
@@ -308,7 +337,8 @@ def test_load_during_a_promote_fails_no_request():
         for t in ts:
             t.join(130)
     assert rc == 0, out
-    assert errs == [] and done[0] > 100
+    assert errs == []
+    assert done[0] > 100
     s, t = http(f"/cgi-bin/p?app=start&r=309012&ses={st['ses']}&rpage=t_prodpage")
     assert "version two" in t
 
@@ -319,11 +349,15 @@ def test_a_later_rollback_skips_the_release_rolled_back_from():
     assert c > st["rolled_from"] > st["rolled_to"]
     rc, out = flyton("rollback flyprod")
     assert rc == 0, out
-    assert f"skipped {st['rolled_from']}" in out and current() == st["rolled_to"]
+    assert f"skipped {st['rolled_from']}" in out
+    assert current() == st["rolled_to"]
     rc, out = flyton(f"rollback flyprod {c}")            # a release named is taken as it is
-    assert rc == 0 and current() == c, out
+    assert rc == 0, out
+    assert current() == c, out
     rc, out = flyton("rollback flyprod 20990101-000000-abcdef1234")
-    assert rc == 1 and "no release" in out and current() == c
+    assert rc == 1
+    assert "no release" in out
+    assert current() == c
 
 
 def test_a_non_root_login_with_sudo_under_the_developers_own_ssh():
@@ -343,7 +377,8 @@ def test_a_non_root_login_with_sudo_under_the_developers_own_ssh():
         e = dict(os.environ, SUDO_USER=dev)
         e.pop("FLYTON_SSH", None)
         r = subprocess.run("server/bin/flyton releases prod", shell=True, cwd=st["dev"], capture_output=True, text=True, env=e, timeout=120)
-        assert r.returncode == 0 and re.search(r"\*\s+\d{8}-", r.stdout), r.stdout + r.stderr
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert re.search(r"\*\s+\d{8}-", r.stdout), r.stdout + r.stderr
         commit({"client/app/admin/t_prodpage.py": "def t_prodpage(data):\n    return '<p id=t_prodpage>via ubuntu</p>'\n"},
                "promoted by a non-root login")
         r = subprocess.run("server/bin/flyton promote prod --skip-tests", shell=True, cwd=st["dev"], capture_output=True,
@@ -353,7 +388,8 @@ def test_a_non_root_login_with_sudo_under_the_developers_own_ssh():
         assert on_prod("stat -c %U /srv/flyton/releases/" + current()) == "root\n"
         # and USER@HOST on the command line, with the tests' ssh config (as root here)
         rc, out = flyton("releases ubuntu@flyprod")
-        assert rc == 0 and current() in out, out
+        assert rc == 0, out
+        assert current() in out, out
     finally:
         subprocess.run(["userdel", "-r", dev], capture_output=True)
 
@@ -365,12 +401,16 @@ def test_logs_on_prod_show_an_error_by_its_reference():
     rc, out = flyton("promote flyprod --skip-tests")
     assert rc == 0, out
     s, a = api("api_t_fails", {"x": 1}, st["ses"])
-    assert s == 500 and re.fullmatch(r"[0-9a-f]{8}", a["ref"])
+    assert s == 500
+    assert re.fullmatch(r"[0-9a-f]{8}", a["ref"])
     rc, out = flyton(f"logs flyprod {a['ref']}")
-    assert rc == 0 and "ValueError: t_fails on purpose" in out and "Traceback" in out, out
+    assert rc == 0, out
+    assert "ValueError: t_fails on purpose" in out, out
+    assert "Traceback" in out, out
     assert all(f"ref {a['ref']}" in ln for ln in out.strip().split("\n")), out
     rc, out = flyton("logs flyprod 0badc0de")
-    assert rc == 1 and "no reference 0badc0de" in out
+    assert rc == 1
+    assert "no reference 0badc0de" in out
 
 
 def test_restore_goes_back_to_a_backup_and_can_be_undone():
@@ -380,18 +420,24 @@ def test_restore_goes_back_to_a_backup_and_can_be_undone():
     assert on_prod(count).strip() == "1"
     r = subprocess.run(f"server/bin/flyton restore flyprod {b}", shell=True, cwd=st["dev"], input="no\n",
                        capture_output=True, text=True, env=env, timeout=120)
-    assert r.returncode == 1 and "nothing was changed" in r.stderr and on_prod(count).strip() == "1"
+    assert r.returncode == 1
+    assert "nothing was changed" in r.stderr
+    assert on_prod(count).strip() == "1"
     rc, out = flyton(f"restore flyprod {b} --yes")
     assert rc == 0, out
     assert on_prod(count).strip() == "0"
     before = re.search(r"the database before is backup (\S+)", out).group(1)
-    assert api("api_ping", {})[1]["db"] == 1 and http("/pages/login/")[0] == 200
+    assert api("api_ping", {})[1]["db"] == 1
+    assert http("/pages/login/")[0] == 200
     dbs = on_prod("mysql -N -e 'SHOW DATABASES'").split()
-    assert "flyton_restore" not in dbs and "flyton_replaced" not in dbs     # no side database left
+    assert "flyton_restore" not in dbs
+    assert "flyton_replaced" not in dbs   # no side database left
     rc, out = flyton(f"restore flyprod {before} --yes")           # undone
-    assert rc == 0 and on_prod(count).strip() == "1", out
+    assert rc == 0, out
+    assert on_prod(count).strip() == "1", out
     rc, out = flyton("restore flyprod 20990101-nothing --yes")
-    assert rc == 1 and "has no backup" in out
+    assert rc == 1
+    assert "has no backup" in out
 
 
 def test_prod_keeps_the_newest_releases_and_backups():
@@ -401,12 +447,15 @@ def test_prod_keeps_the_newest_releases_and_backups():
         rc, out = flyton("promote flyprod --skip-tests")
     finally:
         env.pop("FLYTON_KEEP")
-    assert rc == 0 and "removed the old release" in out, out
+    assert rc == 0, out
+    assert "removed the old release" in out, out
     rs = releases()
-    assert len(rs) == 2 and current() == rs[-1]
+    assert len(rs) == 2
+    assert current() == rs[-1]
     assert len(on_prod("ls /srv/flyton/backups").split()) == 2
     rc, out = flyton("releases flyprod")
-    assert rc == 0 and all(r in out for r in rs)
+    assert rc == 0
+    assert all(r in out for r in rs)
 
 
 def test_no_file_on_prod_gives_the_database_password_to_another_account():
@@ -414,7 +463,8 @@ def test_no_file_on_prod_gives_the_database_password_to_another_account():
     # an ordinary account on prod can read holds no database password
     pw = re.search(r'"password": "([^"]+)"', on_prod("cat /srv/flyton/shared/config.py")).group(1)
     opw = on_prod("sed -n 's/^password=//p' /etc/flyton/owner-flyton.cnf").strip()      # the owner's (migrations)
-    assert opw and on_prod("stat -c '%a %U' /etc/flyton/owner-flyton.cnf").strip() == "600 root"
+    assert opw
+    assert on_prod("stat -c '%a %U' /etc/flyton/owner-flyton.cnf").strip() == "600 root"
     for p in (pw, opw):
         out = on_prod(f"runuser -u nobody -- grep -rlsF --exclude-dir=site-packages '{p}' /srv/flyton /var/cache/flyton "
                       "/var/log/flyton /etc/flyton /opt/flyton /tmp /etc/apache2 || true")

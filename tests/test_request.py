@@ -120,3 +120,26 @@ def api_t_tx(data):
     assert st == 500
     assert a["err"].startswith("database error")
     assert find_in_sql({"table": "todo", "what": "name", "fld": "id", "val": id}) == ("whole",), "rolled back"
+
+
+def test_commands_are_apart_and_run_nothing_on_import(capsys):
+    # server/commands/<name>.py: def <name>(argv) first, run from __main__ only; tools/ is the library
+    import os
+    import ast
+    import importlib.util
+    from conftest import top
+    d = f"{top}/server/commands"
+    names = sorted(f[:-3] for f in os.listdir(d) if f.endswith(".py"))
+    assert names == ["archive", "health", "migrate", "mkadmin", "new", "passwd"], names
+    for n in names:
+        tree = ast.parse(open(f"{d}/{n}.py").read())
+        first = [x for x in tree.body if isinstance(x, ast.FunctionDef)][0]
+        assert first.name == n, f"{n}.py starts with {first.name}()"
+        assert [a.arg for a in first.args.args] == ["argv"], f"{n}({first.args.args})"
+        spec = importlib.util.spec_from_file_location(f"cmd_{n}", f"{d}/{n}.py")
+        spec.loader.exec_module(importlib.util.module_from_spec(spec))
+        assert capsys.readouterr().out == "", f"importing {n}.py printed"
+    tools = os.listdir(f"{top}/server/apis/tools")
+    for n in names:
+        assert f"{n}.py" not in tools, f"{n}.py is a command, not a tool"
+    assert "cron" not in tools

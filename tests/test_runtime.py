@@ -203,13 +203,15 @@ def test_code_arrives_with_a_reload_and_not_before(user, temp_file):
             live = {int(p) for p in os.listdir(d) if os.path.exists(f"/proc/{p}")}
             if live <= seen:
                 break
-    assert live and live <= seen
+    assert live
+    assert live <= seen
     with open(f, "w") as fh:   # another size: a .pyc is checked by size and mtime in whole seconds
         fh.write(code % "[2, 2]")
     # processes that loaded v1 keep it: the persistent runtime runs code loaded once
     assert {api("api_t_ver", {}, user["ses"])[1]["server"]["v"] for i in range(10)} == {1}
     out = reload_site()
-    assert "signalled" in out and "ok: the site answers" in out
+    assert "signalled" in out
+    assert "ok: the site answers" in out
     assert all(api("api_t_ver", {}, user["ses"])[1]["server"]["v"] == [2, 2] for i in range(10))
 
 
@@ -235,9 +237,14 @@ def api_t_ret(data):
     return {"n": 3, "l": [1, 2]}
 ''')
     st, a = api("api_t_ret", {}, user["ses"])
-    assert st == 200 and a["server"]["allow"] == 1 and a["server"]["n"] == 3 and a["server"]["l"] == [1, 2]
+    assert st == 200
+    assert a["server"]["allow"] == 1
+    assert a["server"]["n"] == 3
+    assert a["server"]["l"] == [1, 2]
     st, a = api("api_t_ret", {"err": 1}, user["ses"])
-    assert a["server"]["allow"] == 0 and a["server"]["msg"] == "no good" and a["server"]["code"] == 3
+    assert a["server"]["allow"] == 0
+    assert a["server"]["msg"] == "no good"
+    assert a["server"]["code"] == 3
 
 
 def test_no_code_file_edits_the_import_path():
@@ -283,8 +290,11 @@ def test_the_session_and_user_are_read_once_per_page(admin):
 
     q = statements(view)
     st, h, t = got["page"]
-    assert st == 200 and "id=users_table" in t and "id=menu_users" in t
+    assert st == 200
+    assert "id=users_table" in t
+    assert "id=menu_users" in t
     ses_reads = [x for x in q if re.search(r"FROM\s+`?ses`?\b", x)]
     user_reads = [x for x in q if re.search(r"FROM\s+`?users`?.*WHERE\s+`?(id|username)`?\s*=", x)]
-    assert len(ses_reads) == 1 and "JOIN users" in ses_reads[0]
+    assert len(ses_reads) == 1
+    assert "JOIN users" in ses_reads[0]
     assert user_reads == []

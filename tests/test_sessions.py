@@ -15,7 +15,6 @@ from tools.sql import *
 from tools.db_ses import ses_key
 from tools.kictotp import kictotp, hotp, check_totp, new_secret, otp_uri
 
-venv_python = "/opt/flyton/venv/bin/python"
 
 
 def set_gen(k, v):
@@ -28,7 +27,8 @@ def test_password_is_stored_as_a_slow_salted_hash():
     u, p, uid = new_user()
     sis = get_record("users", uid)["sis"]
     assert sis.startswith("scrypt$16384$8$1$")
-    assert p not in sis and base64.b64encode(p.encode()).decode() not in sis
+    assert p not in sis
+    assert base64.b64encode(p.encode()).decode() not in sis
     u2, p2, uid2 = new_user()
     assert get_record("users", uid2)["sis"].split("$")[4] != sis.split("$")[4]   # own salt
 
@@ -47,8 +47,10 @@ def test_every_login_gets_a_new_token():
     clear_fails()
     u, p, uid = new_user()
     a, b = login(u, p), login(u, p)
-    assert a != b and len(a) >= 32
-    assert page(a)[0] == 200 and page(b)[0] == 200   # two tabs, two sessions
+    assert a != b
+    assert len(a) >= 32
+    assert page(a)[0] == 200
+    assert page(b)[0] == 200   # two tabs, two sessions
 
 
 def test_the_table_holds_no_token_only_its_hash(user):
@@ -59,7 +61,8 @@ def test_the_table_holds_no_token_only_its_hash(user):
     assert re.fullmatch(r"[0-9a-f]{64}", ses_key(tok))
     assert page(ses_key(tok))[0] == 302            # the row id used as a token is no session
     st, a = api("api_todo_list", {}, ses_key(tok))
-    assert a["server"]["allow"] == 0 and a["server"].get("sact") == "out"
+    assert a["server"]["allow"] == 0
+    assert a["server"].get("sact") == "out"
     assert page(tok)[0] == 200
 
 
@@ -108,10 +111,12 @@ def test_a_token_of_somebody_else_in_uses_ends_nothing(user):
     u, p, uid = new_user()
     victim = login(u, p)                    # seen on a shared screen: proves nothing about the caller
     st, a = api("api_todo_list", {}, user["ses"], uses=victim)
-    assert st == 401 and a["server"]["allow"] == 0
+    assert st == 401
+    assert a["server"]["allow"] == 0
     assert page(victim)[0] == 200           # its owner stays logged in
     st, a = api("api_todo_list", {}, "", uses=victim)
-    assert st == 401 and page(victim)[0] == 200
+    assert st == 401
+    assert page(victim)[0] == 200
 
 
 # ---------- session data and roles ----------
@@ -137,7 +142,8 @@ def t_show(data):
     s = json.loads(html.unescape(t.split("<pre id=s>")[1].split("</pre>")[0]))
     for k, v in keep.items():
         assert s[k] == v
-    assert s["my_user_id"] == user["id"] and s["page"] == "t_show"
+    assert s["my_user_id"] == user["id"]
+    assert s["page"] == "t_show"
 
 
 def test_role_protected_page_and_api(user, admin, temp_file):
@@ -155,13 +161,19 @@ def api_t_adm(data):
     api_ok({"secret": 1})
 ''')
     st, h, t = page(admin["ses"], "t_adm")
-    assert st == 200 and "admin only" in t
+    assert st == 200
+    assert "admin only" in t
     st, h, t = page(user["ses"], "t_adm")
-    assert st == 403 and "Not allowed" in t and "admin only" not in t
+    assert st == 403
+    assert "Not allowed" in t
+    assert "admin only" not in t
     st, a = api("api_t_adm", {}, admin["ses"])
-    assert a["server"]["allow"] == 1 and a["server"]["secret"] == 1
+    assert a["server"]["allow"] == 1
+    assert a["server"]["secret"] == 1
     st, a = api("api_t_adm", {}, user["ses"])
-    assert st == 403 and a["server"]["allow"] == 0 and "secret" not in a["server"]
+    assert st == 403
+    assert a["server"]["allow"] == 0
+    assert "secret" not in a["server"]
 
 
 # ---------- two-step login ----------
@@ -191,7 +203,8 @@ def test_check_totp_window_and_reuse():
     assert check_totp(s, kictotp(s, now - 30), 0, now) == now // 30 - 1      # one step late is fine
     assert check_totp(s, kictotp(s, now - 120), 0, now) == 0                 # old
     assert check_totp(s, kictotp(s, now), now // 30, now) == 0               # used
-    assert check_totp(s, "12345", 0, now) == 0 and check_totp(s, "abcdef", 0, now) == 0
+    assert check_totp(s, "12345", 0, now) == 0
+    assert check_totp(s, "abcdef", 0, now) == 0
 
 
 def test_login_with_mfa_needs_a_fresh_code():
@@ -200,17 +213,22 @@ def test_login_with_mfa_needs_a_fresh_code():
     s = new_secret()
     add_to_data("users", uid, "mfa", {"on": 1, "secret": s, "last": 0})
     st, a = api("api_login", {"u": u, "p": p})
-    assert a["server"]["allow"] == 0 and "ses" not in a["server"] and a["server"]["msg"] == "Wrong username, password or code"
+    assert a["server"]["allow"] == 0
+    assert "ses" not in a["server"]
+    assert a["server"]["msg"] == "Wrong username, password or code"
     assert "mfa" not in a["server"]          # the right password is not told apart
     st, a = api("api_login", {"u": u, "p": p, "code": kictotp(s, time.time() - 150)})
-    assert a["server"]["allow"] == 0 and "mfa" not in a["server"]
+    assert a["server"]["allow"] == 0
+    assert "mfa" not in a["server"]
     code = kictotp(s)
     st, a = api("api_login", {"u": u, "p": p, "code": code})
-    assert a["server"]["allow"] == 1 and a["server"]["ses"]
+    assert a["server"]["allow"] == 1
+    assert a["server"]["ses"]
     st, a = api("api_login", {"u": u, "p": p, "code": code})
     assert a["server"]["allow"] == 0         # a code works once
     st, a = api("api_login", {"u": u, "p": "wrong", "code": kictotp(s)})
-    assert a["server"]["allow"] == 0 and "mfa" not in a["server"]
+    assert a["server"]["allow"] == 0
+    assert "mfa" not in a["server"]
     clear_fails()
 
 
@@ -218,7 +236,8 @@ def test_mfa_enrolment_page_and_api(user):
     st, h, t = page(user["ses"], "mfa")
     assert st == 200
     s = t.split("<code id=mfa_secret>")[1].split("</code>")[0]
-    assert "otpauth://totp/" in t and f"secret={s}" in t
+    assert "otpauth://totp/" in t
+    assert f"secret={s}" in t
     st, a = api("api_mfa_on", {"code": "000000" if kictotp(s) != "000000" else "111111", "p": user["p"]}, user["ses"])
     assert a["server"]["allow"] == 0
     st, a = api("api_mfa_on", {"code": kictotp(s), "p": user["p"]}, user["ses"])
@@ -231,10 +250,11 @@ def test_mfa_enrolment_page_and_api(user):
 # ---------- the archive engine ----------
 
 def archive_run(*args, wait=1):
-    cmd = [venv_python, f"{top}/server/apis/tools/cron/archive.py", *args]
+    cmd = [f"{top}/server/bin/flyton", "archive", *args]
+    env = dict(os.environ, FLYTON_CONFIG_DIR=os.path.dirname(cfg_file))    # the test database
     if wait:
-        return subprocess.run(cmd, capture_output=True, text=True, timeout=600)
-    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env)
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 
 
 def where_are(ids):
@@ -251,7 +271,8 @@ def test_archive_moves_old_logs_and_ended_sessions_exactly_once():
         kic_sql(f"INSERT INTO logs (act_type, send_text, created_at) VALUES {rows}")
     ids = {w[0] for w in kic_sql("SELECT id FROM logs WHERE act_type = 't_arc'")}
     old = {w[0] for w in kic_sql("SELECT id FROM logs WHERE act_type = 't_arc' AND created_at < NOW() - INTERVAL 90 DAY")}
-    assert len(ids) == 100000 and 40000 < len(old) < 60000
+    assert len(ids) == 100000
+    assert 40000 < len(old) < 60000
     clear_fails()
     u, p, uid = new_user()
     live, ended = login(u, p), login(u, p)
@@ -271,13 +292,17 @@ def test_archive_moves_old_logs_and_ended_sessions_exactly_once():
     p1.wait()
     time.sleep(0.5)
     main, arc = where_are(ids)
-    assert len(arc) == len(set(arc)) and not (main & set(arc)) and main | set(arc) == ids
+    assert len(arc) == len(set(arc))
+    assert not (main & set(arc))
+    assert main | set(arc) == ids
     assert 0 < len(arc) < len(old)           # it had started and not finished
 
     p2 = archive_run("--batch", "5000")
     assert p2.returncode == 0, p2.stderr
     main, arc = where_are(ids)
-    assert len(arc) == len(set(arc)) and set(arc) == old and main == ids - old
+    assert len(arc) == len(set(arc))
+    assert set(arc) == old
+    assert main == ids - old
     assert find_in_sql({"table": "ses", "fld": "id", "val": ses_key(ended)}) is False
     assert find_in_sql({"table": "ses_arc", "what": "user_id", "fld": "id", "val": ses_key(ended)}) == (uid,)
     assert find_in_sql({"table": "ses", "what": "user_id", "fld": "id", "val": ses_key(live)}) == (uid,)
@@ -290,7 +315,7 @@ def test_archive_moves_old_logs_and_ended_sessions_exactly_once():
 
 def test_cron_entry_is_installed():
     t = open("/etc/cron.d/flyton").read()
-    assert f"{clone}/server/apis/tools/cron/archive.py" in t and "/opt/flyton/venv/bin/python" in t   # the dev site's
+    assert f"{clone}/server/bin/flyton archive" in t   # the dev site's
 
 
 def test_a_password_reset_from_the_shell():
@@ -306,14 +331,18 @@ def test_a_password_reset_from_the_shell():
         return r.returncode, r.stdout + r.stderr
 
     rc, out = passwd(u, "short\nshort\n")
-    assert rc == 1 and "nothing changed" in out
+    assert rc == 1
+    assert "nothing changed" in out
     rc, out = passwd(u, "a-new-password\nanother-one\n")
-    assert rc == 1 and "differ" in out
+    assert rc == 1
+    assert "differ" in out
     rc, out = passwd("t_nobody_here", "a-new-password\na-new-password\n")
-    assert rc == 1 and "no active user" in out
+    assert rc == 1
+    assert "no active user" in out
     assert api("api_login", {"u": u, "p": p})[1]["server"]["allow"] == 1     # nothing changed so far
     rc, out = passwd(u, "a-new-password\na-new-password\n")
-    assert rc == 0 and f"ok: {u} has a new password; 2 live session(s)" in out
+    assert rc == 0
+    assert f"ok: {u} has a new password; 2 live session(s)" in out
     assert page(ses)[0] == 302                                              # logged out
     clear_fails()
     assert api("api_login", {"u": u, "p": p})[1]["server"]["allow"] == 0
@@ -326,7 +355,9 @@ def test_one_user_opens_at_most_ses_new_max_sessions_a_minute():
     u, p, uid = new_user()
     got = [api("api_login", {"u": u, "p": p})[1]["server"] for i in range(11)]
     assert all(a["allow"] == 1 for a in got[:10]), got
-    assert got[10]["allow"] == 0 and "Too many new sessions" in got[10]["msg"] and "ses" not in got[10]
+    assert got[10]["allow"] == 0
+    assert "Too many new sessions" in got[10]["msg"]
+    assert "ses" not in got[10]
     assert all(page(a["ses"])[0] == 200 for a in got[:10])        # the ten go on working
     v, pv, vid = new_user()
     assert api("api_login", {"u": v, "p": pv})[1]["server"]["allow"] == 1

@@ -8,7 +8,7 @@ import subprocess
 from http.client import HTTPConnection
 
 from tools.db_ses import ses_key
-from conftest import http, api, page, new_user, login, clear_fails, error_log, sql, top, clone, cfg_file, config_lines, logs, site, opener, json_type
+from conftest import http, api, page, new_user, login, clear_fails, error_log, sql, top, clone, cfg_file, config_lines, logs, site, opener, json_type, log_mark
 
 
 def test_root_goes_to_login_page():
@@ -24,21 +24,25 @@ def test_login_page_is_served_with_its_scripts():
     for f in ("kicdev.server.js", "kicdev.bs5.js", "login.js"):
         assert f"/lib/{f}" in t
         s, _, body = http(f"/lib/{f}")
-        assert s == 200 and "function" in body
+        assert s == 200
+        assert "function" in body
 
 
 def test_bootstrap_is_installed_not_committed():
     st, h, t = http("/lib/bootstrap.min.css")
-    assert st == 200 and "Bootstrap  v5.3.8" in t
+    assert st == 200
+    assert "Bootstrap  v5.3.8" in t
     st, h, t = http("/lib/bootstrap.bundle.min.js")
-    assert st == 200 and len(t) > 50000
+    assert st == 200
+    assert len(t) > 50000
 
 
 def test_login_good_and_bad_password():
     clear_fails()
     u, p, uid = new_user()
     st, a = api("api_login", {"u": u, "p": p})
-    assert st == 200 and a["server"]["allow"] == 1
+    assert st == 200
+    assert a["server"]["allow"] == 1
     assert re.fullmatch(r"[A-Za-z0-9_\-]{32}", a["server"]["ses"])
     st, bad = api("api_login", {"u": u, "p": p + "x"})
     assert bad["server"]["allow"] == 0
@@ -52,7 +56,8 @@ def test_dashboard_has_header_body_footer(user):
     st, h, t = page(user["ses"])
     assert st == 200
     assert h["Content-Type"].startswith("text/html")
-    assert "id=kicheader" in t and "id=kicfooter" in t
+    assert "id=kicheader" in t
+    assert "id=kicfooter" in t
     assert '<div class="container-fluid"><div class="row kicbody" id=zzz>' in t
     assert f"<b id=me_user>{user['u']}</b>" in t
     assert t.index("id=kicheader") < t.index("id=zzz") < t.index("id=kicfooter")
@@ -62,12 +67,14 @@ def test_dashboard_has_header_body_footer(user):
 def test_rpage_is_remembered_in_the_session(user, temp_file):
     temp_file("client/app/admin/t_here.py", "def t_here(data):\n    return '<p id=t_here>here ' + data['s']['page'] + '</p>'\n")
     st, h, t = page(user["ses"], "t_here")
-    assert st == 200 and "<p id=t_here>here t_here</p>" in t
+    assert st == 200
+    assert "<p id=t_here>here t_here</p>" in t
     assert sql.get_data("ses", ses_key(user["ses"]))["page"] == "t_here"
     st, h, t = page(user["ses"])          # no rpage: the last page again
     assert "<p id=t_here>here t_here</p>" in t
     st, h, t = page(user["ses"], "nosuch")  # a page that failed is not remembered
-    assert st == 404 and sql.get_data("ses", ses_key(user["ses"]))["page"] == "t_here"
+    assert st == 404
+    assert sql.get_data("ses", ses_key(user["ses"]))["page"] == "t_here"
 
 
 def test_no_session_goes_to_login(user):
@@ -94,7 +101,8 @@ def test_unknown_or_pathlike_pages_are_404(user):
                "header", "body", "footer", "Dashboard", "dash%00board"):
         st, h, t = page(user["ses"], rp)
         assert st == 404, rp
-        assert "Page not found" in t and "Traceback" not in t
+        assert "Page not found" in t
+        assert "Traceback" not in t
     for app in ("../start", "admin", "x.y", "%2Fetc%2Fpasswd", "sql", "config"):
         st, h, t = page(user["ses"], "", app)
         assert st == 404, app
@@ -104,13 +112,16 @@ def test_meth_must_be_an_api_name(user):
     for m in ("checklogin", "os.system", "../api_login", "api_nosuch", "api_login.py", "API_LOGIN", "__init__"):
         st, a = api(m, {}, user["ses"])
         assert st == 404, m
-        assert a["server"]["allow"] == 0 and a["server"]["err"] == "wrong method"
+        assert a["server"]["allow"] == 0
+        assert a["server"]["err"] == "wrong method"
 
 
 def test_ping_needs_no_session_and_reports_the_database():
     for m in ("ping", "api_ping"):
         st, a = api(m, {})
-        assert st == 200 and a["server"]["allow"] == 1 and a["server"]["db"] == 1
+        assert st == 200
+        assert a["server"]["allow"] == 1
+        assert a["server"]["db"] == 1
         assert a["server"]["method"] == "api_ping"
 
 
@@ -118,12 +129,15 @@ def test_malformed_json_is_a_clear_error(user):
     for raw in ("{not json", "[1, 2]", '"text"', '{"info": 3, "input": {}}', '{"input": [1]}', '{"input": "x"}', "\xff\xfe"):
         st, a = api("api_ping", raw=raw)
         assert st == 400, raw
-        assert a["server"]["allow"] == 0 and a["server"]["err"].startswith("bad json")
+        assert a["server"]["allow"] == 0
+        assert a["server"]["err"].startswith("bad json")
 
 
 def test_api_without_session_says_out():
     st, a = api("api_logout", {}, "")
-    assert st == 401 and a["server"]["allow"] == 0 and a["server"]["sact"] == "out"
+    assert st == 401
+    assert a["server"]["allow"] == 0
+    assert a["server"]["sact"] == "out"
     st, a = api("api_logout", {}, "made-up-token-0123456789abcdef")
     assert a["server"]["sact"] == "out"
 
@@ -139,10 +153,15 @@ def api_t_types(data):
     inp = {"x": [1, 2.5, "שלום", {"q": "\\ \" '"}], "t": True}
     st, a = api("api_t_types", inp, user["ses"])
     s = a["server"]
-    assert st == 200 and s["allow"] == 1
-    assert s["n"] == 3 and s["f"] == 1.5 and s["l"] == [1, {"a": None}]
-    assert s["echo"] == inp and s["who"] == user["id"]
-    assert s["method"] == "api_t_types" and "server_ver" in s
+    assert st == 200
+    assert s["allow"] == 1
+    assert s["n"] == 3
+    assert s["f"] == 1.5
+    assert s["l"] == [1, {"a": None}]
+    assert s["echo"] == inp
+    assert s["who"] == user["id"]
+    assert s["method"] == "api_t_types"
+    assert "server_ver" in s
 
 
 def test_api_err_shape(user, temp_file):
@@ -152,7 +171,9 @@ def api_t_err(data):
     api_err("no such user", {"code": 7})
 ''')
     st, a = api("api_t_err", {}, user["ses"])
-    assert a["server"]["allow"] == 0 and a["server"]["msg"] == "no such user" and a["server"]["code"] == 7
+    assert a["server"]["allow"] == 0
+    assert a["server"]["msg"] == "no such user"
+    assert a["server"]["code"] == 7
 
 
 def test_api_method_that_raises(user, temp_file):
@@ -164,16 +185,20 @@ def api_t_raise(data):
     st, h, t = http("/cgi-bin/api?meth=api_t_raise", json.dumps({"info": {"ses": user["ses"]}, "input": {}}), "POST", json_type)
     assert st == 500
     a = json.loads(t)
-    assert a["server"]["allow"] == 0 and a["server"]["ref"]
-    assert "secret detail" not in t and "Traceback" not in t
+    assert a["server"]["allow"] == 0
+    assert a["server"]["ref"]
+    assert "secret detail" not in t
+    assert "Traceback" not in t
     log = error_log()
-    assert a["server"]["ref"] in log and "secret detail 4242" in log
+    assert a["server"]["ref"] in log
+    assert "secret detail 4242" in log
 
 
 def test_api_method_that_gives_no_answer(user, temp_file):
     temp_file("server/apis/api/api_t_none.py", "def api_t_none(data):\n    return 5\n")
     st, a = api("api_t_none", {}, user["ses"])
-    assert st == 500 and a["server"]["allow"] == 0
+    assert st == 500
+    assert a["server"]["allow"] == 0
 
 
 def test_page_that_raises_shows_a_reference(user, temp_file):
@@ -188,20 +213,54 @@ def t_raise(data):
     assert "id=kicheader" not in t   # nothing of the half-built page
     mode = re.search(r'^sys_mode = "(\w+)"', open(cfg_file).read(), re.M).group(1)
     if mode == "prod":
-        assert "page secret 777" not in t and "Traceback" not in t
+        assert "page secret 777" not in t
+        assert "Traceback" not in t
     log = error_log()
-    assert m.group(1) in log and "page secret 777" in log
+    assert m.group(1) in log
+    assert "page secret 777" in log
+
+
+def test_a_database_failure_is_an_error_with_a_reference(user, temp_file):
+    # in both runtimes: a page or method whose query fails (SqlError) gets the error page or
+    # api_err with a reference, the log the database's own words
+    temp_file("client/app/admin/t_dbfail.py", '''
+from tools.sql import *
+def t_dbfail(data):
+    return str(find_in_sql({"table": "t_no_such_table_1"}))
+''')
+    temp_file("server/apis/api/api_t_dbfail.py", '''
+from tools.sql import *
+from tools.kicapi import *
+def api_t_dbfail(data):
+    api_ok({"n": count_in_sql({"table": "t_no_such_table_2"})[0]})
+''')
+    since = log_mark()
+    st, h, t = page(user["ses"], "t_dbfail")
+    assert st == 500, t[:300]
+    r = re.search(r"The database could not do it. Reference: ([0-9a-f]{8})", t)
+    assert r, t[:500]
+    st, a = api("api_t_dbfail", {}, user["ses"])
+    assert st == 500
+    assert a["server"]["err"] == f"database error, reference {a['server']['ref']}"
+    log = since()
+    assert f"ref {r.group(1)}" in log, log[-800:]
+    assert "t_no_such_table_1" in log, log[-800:]
+    assert f"ref {a['server']['ref']}" in log, log[-800:]
+    assert "t_no_such_table_2" in log, log[-800:]
 
 
 def test_static_pages_get_the_security_headers():
     st, h, t = http("/pages/login/")
-    assert h["X-Frame-Options"] == "DENY" and h["Referrer-Policy"] == "no-referrer"
+    assert h["X-Frame-Options"] == "DENY"
+    assert h["Referrer-Policy"] == "no-referrer"
     assert "frame-ancestors 'none'" in h["Content-Security-Policy"]
 
 
 def test_the_second_app_slot(user):
     st, h, t = page(user["ses"], "", "weba")
-    assert st == 200 and "<h1 class=h4 id=hello>Welcome</h1>" in t and "id=kicfooter" in t
+    assert st == 200
+    assert "<h1 class=h4 id=hello>Welcome</h1>" in t
+    assert "id=kicfooter" in t
     assert page(user["ses"], "users", "weba")[0] == 404     # weba has its own pages
 
 
@@ -209,7 +268,10 @@ def test_dev_mode_shows_the_traceback_escaped(user, temp_file):
     temp_file("client/app/admin/t_boom.py", "def t_boom(data):\n    raise ValueError('<b>boom</b>')\n")
     with config_lines('sys_mode = "dev"'):
         st, h, t = page(user["ses"], "t_boom")
-        assert st == 500 and "Traceback" in t and "ValueError: &lt;b&gt;boom&lt;/b&gt;" in t and "<b>boom" not in t
+        assert st == 500
+        assert "Traceback" in t
+        assert "ValueError: &lt;b&gt;boom&lt;/b&gt;" in t
+        assert "<b>boom" not in t
     st, h, t = page(user["ses"], "t_boom")
     assert st == 500
     if re.search(r'^sys_mode = "prod"', open(cfg_file).read(), re.M):
@@ -225,28 +287,36 @@ def test_repository_files_are_not_reachable():
               "/install.sh", "/README.md", "/client/app/start.py", "/server/apis/tools/sql.py", "/cgi-bin/"):
         st, h, t = http(p)
         assert st in (400, 403, 404), (p, st)
-        assert pw not in t and pw_dev not in t and "CREATE TABLE" not in t and "import" not in t, p
+        assert pw not in t, p
+        assert pw_dev not in t, p
+        assert "CREATE TABLE" not in t, p
+        assert "import" not in t, p
 
 
 def test_access_log_has_no_session_tokens(user):
     page(user["ses"], "dashboard")
     log = open(logs + "_access.log", encoding="utf-8", errors="replace").read()
     assert "/cgi-bin/p " in log
-    assert user["ses"] not in log and "ses=" not in log
+    assert user["ses"] not in log
+    assert "ses=" not in log
 
 
 def test_cors_preflight_follows_the_config():
     hdr = {"Origin": "https://app.example.com", "Access-Control-Request-Method": "POST"}
     st, h, t = http("/cgi-bin/api?meth=api_ping", method="OPTIONS", headers=hdr)
-    assert st == 403 and "Access-Control-Allow-Origin" not in h
+    assert st == 403
+    assert "Access-Control-Allow-Origin" not in h
     with config_lines('cors_origins = ["https://app.example.com"]'):
         st, h, t = http("/cgi-bin/api?meth=api_ping", method="OPTIONS", headers=hdr)
-        assert st == 204 and h["Access-Control-Allow-Origin"] == "https://app.example.com"
+        assert st == 204
+        assert h["Access-Control-Allow-Origin"] == "https://app.example.com"
         assert "POST" in h["Access-Control-Allow-Methods"]
         st, h, t = http("/cgi-bin/api?meth=api_ping", "{}", "POST", dict(hdr, **json_type))
-        assert st == 200 and h["Access-Control-Allow-Origin"] == "https://app.example.com"
+        assert st == 200
+        assert h["Access-Control-Allow-Origin"] == "https://app.example.com"
         st, h, t = http("/cgi-bin/api?meth=api_ping", "{}", "POST", dict(json_type, Origin="https://evil.example"))
-        assert st == 403 and "Access-Control-Allow-Origin" not in h
+        assert st == 403
+        assert "Access-Control-Allow-Origin" not in h
 
 
 def test_only_a_json_post_from_this_site_reaches_a_method():
@@ -262,33 +332,40 @@ def test_only_a_json_post_from_this_site_reaches_a_method():
                            ("POST", dict(json_type, Origin=f"http://{host}.evil.example"), 403)):
         st, h, t = http("/cgi-bin/api?meth=api_register", body, how, hdr)
         a = json.loads(t)["server"]
-        assert st == want and a["allow"] == 0 and a["err"], (how, hdr, st, t)
+        assert st == want, (how, hdr, st, t)
+        assert a["allow"] == 0, (how, hdr, st, t)
+        assert a["err"], (how, hdr, st, t)
     st, h, t = http(f"/cgi-bin/api?meth=api_register&u={u}", method="GET")
     assert st == 405
     c = HTTPConnection(host, timeout=30)
     c.request("POST", "/cgi-bin/api?meth=api_register", body.encode())      # no Content-Type at all
     r = c.getresponse()
-    assert r.status == 415 and json.loads(r.read())["server"]["allow"] == 0
+    assert r.status == 415
+    assert json.loads(r.read())["server"]["allow"] == 0
     c.close()
     assert sql.find_in_sql({"table": "users", "what": "count(*)", "where": {"username": u}})[0] == 0
     # the site's own pages, site_url's origin (a proxy in front), and GET ping are let through
     assert json.loads(http("/cgi-bin/api?meth=ping")[2])["server"]["allow"] == 1
     st, h, t = http("/cgi-bin/api?meth=api_ping", "{}", "POST", dict(json_type, Origin=f"http://{host}"))
-    assert st == 200 and json.loads(t)["server"]["allow"] == 1
+    assert st == 200
+    assert json.loads(t)["server"]["allow"] == 1
     with config_lines('site_url = "https://www.example.com"'):
         st, h, t = http("/cgi-bin/api?meth=api_ping", "{}", "POST", dict(json_type, Origin="https://www.example.com"))
-        assert st == 200 and json.loads(t)["server"]["allow"] == 1, t
+        assert st == 200, t
+        assert json.loads(t)["server"]["allow"] == 1, t
     # a proxy's word for the host counts only for a name of the site (Cloud9's preview is one
     # on a dev box): any other name is refused, whatever the request says
     hdr = dict(json_type, Origin="https://www.example.com", **{"X-Forwarded-Host": "www.example.com"})
     st, h, t = http("/cgi-bin/api?meth=api_ping", "{}", "POST", hdr)
-    assert st == 403 and json.loads(t)["server"]["allow"] == 0, t
+    assert st == 403, t
+    assert json.loads(t)["server"]["allow"] == 0, t
     hdr = dict(json_type, Origin="https://ab12.vfs.cloud9.eu-west-1.amazonaws.com", **{"X-Forwarded-Host": "ab12.vfs.cloud9.eu-west-1.amazonaws.com"})
     st, h, t = http("/cgi-bin/api?meth=api_ping", "{}", "POST", hdr)
     assert st == 403, t
     with config_lines('hosts = ["localhost", "127.0.0.1", "*.amazonaws.com"]'):
         st, h, t = http("/cgi-bin/api?meth=api_ping", "{}", "POST", hdr)
-        assert st == 200 and json.loads(t)["server"]["allow"] == 1, t
+        assert st == 200, t
+        assert json.loads(t)["server"]["allow"] == 1, t
 
 
 def test_only_the_sites_own_host_names_are_served(user):
@@ -296,10 +373,13 @@ def test_only_the_sites_own_host_names_are_served(user):
     # the site: no page, no API method, not even with an Origin to match it
     evil = {"Host": "attacker.example", "Origin": "http://attacker.example"}
     st, h, t = http(f"/cgi-bin/p?app=start&r=309012&ses={user['ses']}&rpage=dashboard", headers={"Host": "attacker.example"})
-    assert st == 421 and "kicheader" not in t and "does not serve that host name" in t
+    assert st == 421
+    assert "kicheader" not in t
+    assert "does not serve that host name" in t
     body = json.dumps({"info": {"ses": user["ses"]}, "input": {}})
     st, h, t = http("/cgi-bin/api?meth=api_todo_list", body, "POST", dict(json_type, **evil))
-    assert st == 421 and "todos" not in t
+    assert st == 421
+    assert "todos" not in t
     assert http("/pages/login/", headers={"Host": "attacker.example"})[0] == 421
     # the configured names are served, with a port or without
     for name in ("127.0.0.1", site.split("://")[1], "localhost"):
@@ -313,7 +393,9 @@ def test_only_the_sites_own_host_names_are_served(user):
 def test_hebrew_session_gets_a_right_to_left_page(user):
     sql.add_to_data("ses", ses_key(user["ses"]), "lang", "he")
     st, h, t = page(user["ses"])
-    assert st == 200 and "<html lang=he dir=rtl>" in t and "/lib/bootstrap.rtl.min.css" in t
+    assert st == 200
+    assert "<html lang=he dir=rtl>" in t
+    assert "/lib/bootstrap.rtl.min.css" in t
     assert "שלום" in t and "לוח בקרה" in t     # txt("Hello"), txt("Dashboard")
     assert http("/lib/bootstrap.rtl.min.css")[0] == 200
 
@@ -328,8 +410,14 @@ def t_qs(data):
     st, h, t = page(user["ses"], "t_qs", more="&x=1&x=2&e=&sp=a+b%26c&he=%D7%A9%D7%9C%D7%95%D7%9D&bad=%ZZ&n")
     import html
     d = json.loads(html.unescape(t.split("<pre id=d>")[1].split("</pre>")[0]))
-    assert d["x"] == "2" and d["e"] == "" and d["sp"] == "a b&c" and d["he"] == "שלום"
-    assert d["bad"] == "%ZZ" and d["n"] == "" and d["r"] == "309012" and d["ses"] == user["ses"]
+    assert d["x"] == "2"
+    assert d["e"] == ""
+    assert d["sp"] == "a b&c"
+    assert d["he"] == "שלום"
+    assert d["bad"] == "%ZZ"
+    assert d["n"] == ""
+    assert d["r"] == "309012"
+    assert d["ses"] == user["ses"]
 
 
 def test_tables_sql_loads_twice_without_changing_anything():
@@ -347,7 +435,8 @@ def test_tables_sql_loads_twice_without_changing_anything():
 def test_a_too_large_body_gets_a_json_answer(user):
     big = json.dumps({"info": {"ses": user["ses"]}, "input": {"x": "a" * (11 * 1024 * 1024)}})
     st, h, t = http("/cgi-bin/api?meth=api_todo_list", big, "POST", json_type)
-    assert st == 413 and json.loads(t)["server"]["err"] == "request too large"
+    assert st == 413
+    assert json.loads(t)["server"]["err"] == "request too large"
 
 
 def test_only_admins_see_the_users_menu(user, admin):
@@ -361,9 +450,12 @@ def test_no_endpoint_shows_urls_or_the_server_version(user):
     for base in ("http://127.0.0.1", site):
         for p in ("/server-status", "/server-status?auto", "/server-info"):
             st, h, t = http_at(base, p)
-            assert st == 404 and user["ses"] not in t and "ses=" not in t, (base, p, st)
+            assert st == 404, (base, p, st)
+            assert user["ses"] not in t, (base, p, st)
+            assert "ses=" not in t, (base, p, st)
         st, h, t = http_at(base, "/nosuch")
-        assert h["Server"] == "Apache" and "Apache/" not in t
+        assert h["Server"] == "Apache"
+        assert "Apache/" not in t
 
 
 def http_at(base, path):
@@ -392,8 +484,10 @@ def inner(n):
     r = re.search(r"Reference: ([0-9a-f]{8})", t).group(1)
     lines = [ln for ln in open(sql.config.log_file, encoding="utf-8").read().splitlines() if f"ref {r} " in ln]
     text = "\n".join(lines)
-    assert "Traceback (most recent call last)" in text and "KeyError: 'deep secret 5151'" in text
-    assert text.count("in inner") >= 4 and "t_deep" in text
+    assert "Traceback (most recent call last)" in text
+    assert "KeyError: 'deep secret 5151'" in text
+    assert text.count("in inner") >= 4
+    assert "t_deep" in text
 
 
 def test_dev_mode_errors_a_developer_can_find(user, temp_file):
@@ -402,18 +496,24 @@ def test_dev_mode_errors_a_developer_can_find(user, temp_file):
     temp_file("server/apis/api/api_t_misnamed.py", "def api_other(data):\n    return {}\n")
     # prod: a reference only, a 404 for the misnamed files; the reason is in the log
     st, a = api("api_t_boom2", {}, user["ses"])
-    assert st == 500 and "trace" not in a["server"] and "api secret" not in json.dumps(a)
+    assert st == 500
+    assert "trace" not in a["server"]
+    assert "api secret" not in json.dumps(a)
     assert page(user["ses"], "t_misnamed")[0] == 404
     st, a = api("api_t_misnamed", {}, user["ses"])
-    assert st == 404 and a["server"]["err"] == "wrong method"
+    assert st == 404
+    assert a["server"]["err"] == "wrong method"
     assert "client/app/admin/t_misnamed.py has no function t_misnamed(data)" in error_log()
     with config_lines('sys_mode = "dev"'):
         st, a = api("api_t_boom2", {}, user["ses"])
-        assert st == 500 and "ValueError: api secret 6262" in a["server"]["trace"]
+        assert st == 500
+        assert "ValueError: api secret 6262" in a["server"]["trace"]
         st, h, t = page(user["ses"], "t_misnamed")
-        assert st == 500 and "client/app/admin/t_misnamed.py has no function t_misnamed(data)" in t
+        assert st == 500
+        assert "client/app/admin/t_misnamed.py has no function t_misnamed(data)" in t
         st, a = api("api_t_misnamed", {}, user["ses"])
-        assert st == 404 and a["server"]["err"] == "server/apis/api/api_t_misnamed.py has no function api_t_misnamed(data)"
+        assert st == 404
+        assert a["server"]["err"] == "server/apis/api/api_t_misnamed.py has no function api_t_misnamed(data)"
 
 
 def test_the_error_page_leads_back_with_the_session(user, temp_file):
@@ -421,10 +521,13 @@ def test_the_error_page_leads_back_with_the_session(user, temp_file):
     st, h, t = page(user["ses"], "t_fail")
     assert st == 500
     m = re.search(r'id=kicback href="([^"]+)"', t)
-    assert m and f"ses={user['ses']}" in m.group(1) and "rpage=dashboard" in m.group(1)
+    assert m
+    assert f"ses={user['ses']}" in m.group(1)
+    assert "rpage=dashboard" in m.group(1)
     import html as h2
     st, h, t = http(h2.unescape(m.group(1)))
-    assert st == 200 and "id=kicheader" in t
+    assert st == 200
+    assert "id=kicheader" in t
     st, h, t = page("no-such-session-0123456789abcdef", "t_fail")
     assert st == 302
 
@@ -434,7 +537,8 @@ def test_pages_of_a_group_live_in_its_folder(user, temp_file):
     for rel, name in (("tabs", "tab_t1"), ("test", "test_t1"), ("cards", "card_t1")):
         temp_file(f"client/app/admin/{rel}/{name}.py", f"def {name}(data):\n    return '<p id=grp>{rel} {name}</p>'\n")
         st, h, t = page(user["ses"], name)
-        assert st == 200 and f"<p id=grp>{rel} {name}</p>" in t, (name, st)
+        assert st == 200, (name, st)
+        assert f"<p id=grp>{rel} {name}</p>" in t, (name, st)
     # the group's name alone is not a way in: only the name decides the folder
     temp_file("client/app/admin/tab_t2.py", "def tab_t2(data):\n    return 'top-level tab'\n")
     temp_file("client/app/admin/tabs/other_t3.py", "def other_t3(data):\n    return 'grouped other'\n")
@@ -442,7 +546,9 @@ def test_pages_of_a_group_live_in_its_folder(user, temp_file):
     assert page(user["ses"], "other_t3")[0] == 404
     for bad in ("tabs.tab_t1", "tabs/tab_t1", "tabs%2Ftab_t1", "..%2Ftabs%2Ftab_t1", "cards", "tabs.__init__"):
         st, h, t = page(user["ses"], bad)
-        assert st == 404 and "grouped" not in t and "<p id=grp>" not in t, bad
+        assert st == 404, bad
+        assert "grouped" not in t, bad
+        assert "<p id=grp>" not in t, bad
 
 
 def test_no_file_flyton_writes_gives_a_password_to_another_local_account():
@@ -453,7 +559,8 @@ def test_no_file_flyton_writes_gives_a_password_to_another_local_account():
     # and the owner accounts' (migrations): their files are root's alone
     for c in (cfg_file, f"{clone}/server/config.py"):
         f = "/etc/flyton/owner-" + re.search(r'"user": "([^"]+)"', open(c).read()).group(1) + ".cnf"
-        assert os.stat(f).st_mode & 0o077 == 0 and os.stat(f).st_uid == 0, f
+        assert os.stat(f).st_mode & 0o077 == 0, f
+        assert os.stat(f).st_uid == 0, f
         pws.append(re.search(r"^password=(.+)$", open(f).read(), re.M).group(1))
     places = [p for p in (clone, top, "/opt/flyton", "/var/cache/flyton", "/var/log/flyton", "/etc/flyton",
                           "/var/log/flyton-install.log", "/etc/apache2", "/etc/cron.d") if os.path.exists(p)]
@@ -470,9 +577,11 @@ def test_the_sites_database_user_changes_rows_never_tables(user, temp_file):
     r = subprocess.run(["mysql", "-N", "-e", f"SHOW GRANTS FOR '{sql.config.db['user']}'@'localhost'"], capture_output=True, text=True)
     # its grants on the site's database (the scratch databases of other tests are theirs)
     grants = [g for g in r.stdout.splitlines() if f"ON `{sql.config.db['name']}`.*" in g or " ON *.* " in g]
-    assert r.returncode == 0 and len(grants) == 2, r.stdout
+    assert r.returncode == 0, r.stdout
+    assert len(grants) == 2, r.stdout
     grants = " ".join(grants)
-    assert "SELECT, INSERT, UPDATE, DELETE" in grants and "ALL PRIVILEGES" not in grants
+    assert "SELECT, INSERT, UPDATE, DELETE" in grants
+    assert "ALL PRIVILEGES" not in grants
     for w in ("CREATE,", "DROP", "ALTER", "GRANT OPTION", "INDEX", "FILE", "SUPER"):
         assert w not in grants, grants
     temp_file("server/apis/api/api_t_ddl.py", '''
@@ -491,9 +600,12 @@ def api_t_ddl(data):
     api_ok({"got": got, "gen": w["results"][0][0]})
 ''')
     st, a = api("api_t_ddl", {}, user["ses"])
-    assert a["server"]["allow"] == 1 and a["server"]["gen"] > 5, a
+    assert a["server"]["allow"] == 1, a
+    assert a["server"]["gen"] > 5, a
     assert set(a["server"]["got"].values()) == {0}, a["server"]["got"]
     tables = [r[0] for r in sql.kic_sql("SHOW TABLES")]
-    assert "t_ddl" not in tables and "t_ddl2" not in tables and "gen" in tables
+    assert "t_ddl" not in tables
+    assert "t_ddl2" not in tables
+    assert "gen" in tables
     cols = [r[0] for r in sql.kic_sql("SHOW COLUMNS FROM users")]
     assert "t_x" not in cols

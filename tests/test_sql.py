@@ -120,7 +120,8 @@ def test_joins():
     w = find_in_sql({"table": "t_items i", "what": "i.name,c.name", "join": j, "is_active": 1, "all": 1, "sort": "i.id"})
     assert w == [("apple", "fruit"), ("banana", "fruit"), ("carrot", "veg")]
     w = find_in_sql({"table": "t_items i", "what": "i.name,c.name", "ljoin": j, "is_active": 1, "all": 1, "sort": "i.id"})
-    assert w[-1] == ("nocat", None) and len(w) == 4
+    assert w[-1] == ("nocat", None)
+    assert len(w) == 4
     w = find_in_sql({"table": "t_items i", "what": "c.name,i.name", "rjoin": j, "all": 1, "sort": "c.id"})
     assert ("empty", None) in w
     j = [{"jtab": "t_cats c", "on": "cat_id", "jon": "id", "And": {"c.name": "veg"}}]
@@ -165,20 +166,23 @@ def test_every_call_raises_the_same_error():
 
 def test_insert_and_update():
     w = insert_to_sql({"table": "t_items", "set": {"name": "new", "price": 7}, "data": {"k": [1, 2]}})
-    assert w["status"] is True and w["id"] > 5005
+    assert w["status"] is True
+    assert w["id"] > 5005
     assert get_data("t_items", w["id"]) == {"k": [1, 2]}
     u = insert_to_sql({"table": "t_items", "id": w["id"], "set": {"price": 8}})
     assert u == {"status": True, "id": w["id"], "row_count": 1}
     assert find_in_sql({"table": "t_items", "what": "price", "fld": "id", "val": w["id"]}) == (8,)
     s = insert_to_sql({"table": "t_items", "id": w["id"], "set": "price = price + 1"})
-    assert s["status"] and find_in_sql({"table": "t_items", "what": "price", "fld": "id", "val": w["id"]}) == (9,)
+    assert s["status"]
+    assert find_in_sql({"table": "t_items", "what": "price", "fld": "id", "val": w["id"]}) == (9,)
 
 
 def test_insert_string_id_and_compound_id():
     w = insert_to_sql({"table": "t_pair", "set": {"a": 1, "b": 2, "v": "x"}})
     assert w["status"]
     u = insert_to_sql({"table": "t_pair", "id": {"a": 1, "b": 2}, "set": {"v": "y"}})
-    assert u["status"] and u["row_count"] == 1
+    assert u["status"]
+    assert u["row_count"] == 1
     assert find_in_sql({"table": "t_pair", "what": "v", "where": {"a": 1, "b": 2}}) == ("y",)
 
 
@@ -200,10 +204,14 @@ def test_sql_order_walks_a_big_table_in_batches():
     for u in sql_order({"table": "t_big", "id": id}):
         id = u["id"]
         ids.append(u["id"])
-        assert isinstance(u, dict) and "name" in u
-    assert len(ids) == 1204 and 5010 not in ids and ids == sorted(ids)
+        assert isinstance(u, dict)
+        assert "name" in u
+    assert len(ids) == 1204
+    assert 5010 not in ids
+    assert ids == sorted(ids)
     later = [u["id"] for u in sql_order({"table": "t_big", "id": 6100})]
-    assert later[0] == 6101 and later[-1] == ids[-1]
+    assert later[0] == 6101
+    assert later[-1] == ids[-1]
     cheap = [u["name"] for u in sql_order({"table": "t_big", "id": "", "where": {"price": ("<", 4)}})]
     assert cheap == ["r1", "r2", "r3"]
     off = [u["id"] for u in sql_order({"table": "t_big", "id": "", "is_active": 0})]
@@ -212,7 +220,8 @@ def test_sql_order_walks_a_big_table_in_batches():
 
 def test_sql_next():
     a = sql_next({"table": "t_items", "id": ""})
-    assert a["id"] == 5001 and a["name"] == "apple"
+    assert a["id"] == 5001
+    assert a["name"] == "apple"
     b = sql_next({"table": "t_items", "id": 5003})
     assert b["name"] == "nocat"   # 5004 is inactive
     assert sql_next({"table": "t_items", "id": 99999}) == {"id": ""}
@@ -232,7 +241,9 @@ def test_get_data_add_to_data_get_record():
     add_to_data("t_items", id, "a", "!del")
     assert get_data("t_items", id) == {"b": [1, "two"], "c": {"x": None}}
     r = get_record("t_items", id)
-    assert r["name"] == "d" and r["b"] == [1, "two"] and r["id"] == id
+    assert r["name"] == "d"
+    assert r["b"] == [1, "two"]
+    assert r["id"] == id
     assert get_record("t_items", "d", "name")["id"] == id
     assert get_record("t_items", 987654) == {}
     assert get_data("t_items", 987654) == {}
@@ -266,13 +277,17 @@ print(" ".join(str(get_next_counter("n", {t!r})) for i in range(200)))
         out, err = p.communicate(timeout=120)
         assert p.returncode == 0
         got += [int(x) for x in out.split()]
-    assert len(got) == 800 and len(set(got)) == 800 and sorted(got) == list(range(1, 801))
+    assert len(got) == 800
+    assert len(set(got)) == 800
+    assert sorted(got) == list(range(1, 801))
 
 
 def test_kic_sql_and_delete():
     assert kic_sql("SELECT 1 + 1") == [(2,)]
     w = kic_sql("UPDATE t_items SET price = price WHERE cat_id = %s", 1, (701,))
-    assert w["status"] == 1 and "row_count" in w and w["results"] == []
+    assert w["status"] == 1
+    assert "row_count" in w
+    assert w["results"] == []
     id = insert_to_sql({"table": "t_items", "set": {"name": "gone"}})["id"]
     assert kic_sql_delete({"table": "t_items", "id": id}) == {"status": 1, "row_count": 1}
     assert find_in_sql({"table": "t_items", "fld": "id", "val": id}) is False

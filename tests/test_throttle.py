@@ -48,7 +48,9 @@ def test_one_address_is_refused_after_the_limit_even_with_the_right_password(gen
         st, a = api_from("127.0.0.2", "api_login", {"u": u, "p": "wrong"})
         assert a["server"]["msg"] == "Wrong username, password or code"
     st, a = api_from("127.0.0.2", "api_login", {"u": u, "p": p})
-    assert a["server"]["allow"] == 0 and "Too many" in a["server"]["msg"] and a["server"]["wait"] > 800
+    assert a["server"]["allow"] == 0
+    assert "Too many" in a["server"]["msg"]
+    assert a["server"]["wait"] > 800
     assert fails(u) == 5                    # the refused one was not even checked
 
 
@@ -75,7 +77,9 @@ def test_guessers_at_many_addresses_do_not_lock_out_the_owner(gen_keep):
     # the name's check: the loop above may have ended a delay ago) ...
     sqlmod.sql("UPDATE throttle SET updated_at = NOW() WHERE name = %s", (f"user {u}",))
     st, a = api_from("127.0.0.5", "api_login", {"u": u, "p": p})
-    assert a["server"]["allow"] == 0 and a["server"]["wait"] <= 2 and "mfa" not in a["server"]
+    assert a["server"]["allow"] == 0
+    assert a["server"]["wait"] <= 2
+    assert "mfa" not in a["server"]
     # ... the owner's known address does not, and a new address gets in after the delay
     st, a = api("api_login", {"u": u, "p": p})
     assert a["server"]["allow"] == 1
@@ -90,7 +94,8 @@ def test_the_delay_doubles_for_a_name_guessed_from_everywhere(gen_keep):
         st, a = api_from(f"127.0.0.{10 + i}", "api_login", {"u": u, "p": "wrong"})
         waits.append(a["server"].get("wait", 0))
     assert waits[:5] == [0] * 5              # the first five are checked
-    assert waits[5] >= 1 and all(w >= 1 for w in waits[5:])   # then every next one waits
+    assert waits[5] >= 1
+    assert all(w >= 1 for w in waits[5:])   # then every next one waits
     w = sqlmod.sql("SELECT n FROM throttle WHERE name = %s", (f"user {u}",))[0][0][0]
     sqlmod.sql("UPDATE throttle SET updated_at = NOW() - INTERVAL 3 SECOND WHERE name = %s", (f"user {u}",))
     st, a = api_from("127.0.0.30", "api_login", {"u": u, "p": "wrong"})
@@ -108,7 +113,8 @@ def test_a_second_factor_gets_past_the_slow_down_and_tells_nothing(gen_keep):
     for i in range(8):
         api_from(f"127.0.0.{40 + i}", "api_login", {"u": u, "p": "wrong"})
     st, a = api_from("127.0.0.60", "api_login", {"u": u, "p": p})
-    assert a["server"]["allow"] == 0 and a["server"]["wait"] >= 1
+    assert a["server"]["allow"] == 0
+    assert a["server"]["wait"] >= 1
     bad = "000000" if kictotp(s) != "000000" else "111111"
     st, a = api_from("127.0.0.61", "api_login", {"u": u, "p": p, "code": bad})
     st2, b = api_from("127.0.0.62", "api_login", {"u": u, "p": "wrong", "code": bad})
@@ -148,7 +154,8 @@ def test_spraying_many_names_from_one_address_is_stopped(gen_keep):
         assert "Too many" not in a["server"]["msg"]
     u, p, uid = new_user()
     st, a = api_from("127.0.0.70", "api_login", {"u": u, "p": p})
-    assert a["server"]["allow"] == 0 and "Too many" in a["server"]["msg"]
+    assert a["server"]["allow"] == 0
+    assert "Too many" in a["server"]["msg"]
     assert api_from("127.0.0.71", "api_login", {"u": u, "p": p})[1]["server"]["allow"] == 1
 
 
@@ -164,7 +171,8 @@ def test_parallel_guesses_never_pass_the_limit(gen_keep):
         got = list(ex.map(one, range(12)))
     checked = [a for a in got if a.get("msg") == "Wrong username, password or code"]
     refused = [a for a in got if "Too many" in a.get("msg", "")]
-    assert len(checked) == 5 and len(refused) == 7, got
+    assert len(checked) == 5, got
+    assert len(refused) == 7, got
     assert fails(u) == 5
 
 
@@ -214,7 +222,8 @@ def test_login_takes_as_long_for_an_unknown_name_as_for_a_wrong_password(gen_kee
 def test_a_name_is_one_account_however_it_is_typed_and_counted_as_one(gen_keep):
     u, p, uid = new_user()
     wide = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in u)    # ｔ＿... full width
-    assert norm_user(wide) == u and wide != u
+    assert norm_user(wide) == u
+    assert wide != u
     assert api("api_login", {"u": wide, "p": p})[1]["server"]["allow"] == 1
     assert api("api_login", {"u": " " + u.upper() + " ", "p": p})[1]["server"]["allow"] == 1
     for name in (wide, u.upper(), wide.upper(), u, wide):    # five ways to spell it: five failures of one name
@@ -239,11 +248,14 @@ def test_register_refuses_names_that_look_like_taken_ones(gen_keep):
     assert reg(base)["allow"] == 1
     for twin in ("ｔ_" + base[2:], base.upper(), "t-" + base[2:], "t." + base[2:], base + " "):
         a = reg(twin)
-        assert a["allow"] == 0 and a["fld"] == "u" and ("looks" in a["msg"] or "taken" in a["msg"]), (twin, a)
+        assert a["allow"] == 0, (twin, a)
+        assert a["fld"] == "u", (twin, a)
+        assert ("looks" in a["msg"] or "taken" in a["msg"]), (twin, a)
     for twin, like in ((base + "rn", base + "m"), (base + "vv", base + "w"), (base + "0", base + "o"), (base + "1", base + "l")):
         assert reg(twin)["allow"] == 1, twin
         a = reg(like)
-        assert a["allow"] == 0 and "looks" in a["msg"], (like, a)
+        assert a["allow"] == 0, (like, a)
+        assert "looks" in a["msg"], (like, a)
     assert reg(base + "x")["allow"] == 1       # a different name is welcome
 
 
@@ -251,7 +263,8 @@ def test_look_in_python_and_in_sql_agree():
     for name in ("admin", "adm1n", "rnoderator", "vvalter", "clara", "t-0.1_i5", "ADMIN"):
         got = sqlmod.sql(f"SELECT {look_sql().replace('username', '%s')}", (name,))[0][0][0]
         assert got == look(name), name
-    assert look("adm1n") == look("admin") == look("ADMlN") and look("moderator") == look("rnoderator")
+    assert look("adm1n") == look("admin") == look("ADMlN")
+    assert look("moderator") == look("rnoderator")
 
 
 # ---------- a password or second factor change ends the other sessions ----------
@@ -259,16 +272,20 @@ def test_look_in_python_and_in_sql_agree():
 def test_a_new_password_ends_the_other_sessions_only(user):
     other = login(user["u"], user["p"])
     st, a = api("api_password", {"old": user["p"], "new": "a-new-password-1"}, user["ses"])
-    assert a["server"]["allow"] == 1 and a["server"]["ended"] == 1
-    assert page(other)[0] == 302 and page(user["ses"])[0] == 200
+    assert a["server"]["allow"] == 1
+    assert a["server"]["ended"] == 1
+    assert page(other)[0] == 302
+    assert page(user["ses"])[0] == 200
 
 
 def test_guesses_at_the_current_password_are_throttled_like_logins(user):
     for i in range(5):
         st, a = api("api_password", {"old": f"wrong{i}", "new": "a-new-password-1"}, user["ses"])
-        assert a["server"]["allow"] == 0 and "current password is wrong" in a["server"]["msg"]
+        assert a["server"]["allow"] == 0
+        assert "current password is wrong" in a["server"]["msg"]
     st, a = api("api_password", {"old": user["p"], "new": "a-new-password-1"}, user["ses"])
-    assert a["server"]["allow"] == 0 and "Too many" in a["server"]["msg"]
+    assert a["server"]["allow"] == 0
+    assert "Too many" in a["server"]["msg"]
     assert api("api_login", {"u": user["u"], "p": "a-new-password-1"})[1]["server"]["allow"] == 0   # unchanged
     clear_fails()
 
@@ -278,14 +295,18 @@ def test_turning_two_step_login_on_and_off_ends_the_other_sessions(user):
     st, h, t = page(user["ses"], "mfa")
     s = t.split("<code id=mfa_secret>")[1].split("</code>")[0]
     st, a = api("api_mfa_on", {"code": kictotp(s), "p": user["p"]}, user["ses"])
-    assert a["server"]["allow"] == 1 and a["server"]["ended"] == 1
-    assert page(other)[0] == 302 and page(user["ses"])[0] == 200
+    assert a["server"]["allow"] == 1
+    assert a["server"]["ended"] == 1
+    assert page(other)[0] == 302
+    assert page(user["ses"])[0] == 200
     step = int(time.time()) // 30
     sqlmod.sql("UPDATE users SET data = JSON_SET(data, '$.mfa.last', %s) WHERE id = %s", (step - 5, user["id"]))
     third = login_mfa(user, s)
     st, a = api("api_mfa_off", {"code": kictotp(s, time.time() + 30), "p": user["p"]}, user["ses"])   # the login used this step's code
-    assert a["server"]["allow"] == 1 and a["server"]["ended"] == 1
-    assert page(third)[0] == 302 and page(user["ses"])[0] == 200
+    assert a["server"]["allow"] == 1
+    assert a["server"]["ended"] == 1
+    assert page(third)[0] == 302
+    assert page(user["ses"])[0] == 200
 
 
 def login_mfa(user, s):
@@ -310,7 +331,9 @@ def test_a_username_is_normalised_before_its_length_and_pattern_are_checked():
     # "㎒" (one character) is "mhz" in NFKC: ten of them make a 30-character name, eleven a 33
     r = {"p": "longenough1", "first": "A", "last": "B", "email": ""}
     st, a = api("api_register", dict(r, u="㎒" * 11))
-    assert a["server"]["allow"] == 0 and a["server"]["fld"] == "u" and "at most 30" in a["server"]["msg"], a
+    assert a["server"]["allow"] == 0, a
+    assert a["server"]["fld"] == "u", a
+    assert "at most 30" in a["server"]["msg"], a
     tail = uuid.uuid4().hex[:3]
     st, a = api("api_register", dict(r, u="㎒" * 9 + tail, email=f"mhz{tail}{uuid.uuid4().hex[:6]}@example.com"))
     assert a["server"]["allow"] == 1, a
@@ -382,7 +405,8 @@ def test_behind_a_trusted_proxy_each_viewer_is_its_own_address(gen_keep, proxy):
     for i in range(5):
         assert call(guesser, proxy, "api_login", {"u": u, "p": "wrong"})[1]["msg"] == "Wrong username, password or code"
     a = call(guesser, proxy, "api_login", {"u": u, "p": p})[1]
-    assert a["allow"] == 0 and "Too many" in a["msg"]
+    assert a["allow"] == 0
+    assert "Too many" in a["msg"]
     assert call(owner, proxy, "api_login", {"u": u, "p": p})[1]["allow"] == 1
     # twenty failures of any kind refuse that viewer, not every user
     for i in range(20):
@@ -391,7 +415,8 @@ def test_behind_a_trusted_proxy_each_viewer_is_its_own_address(gen_keep, proxy):
     v, pv, vid = new_user()
     assert call(rand_ip(), proxy, "api_login", {"u": v, "p": pv})[1]["allow"] == 1
     # the site counted the viewer, never the proxy
-    assert seen(guesser) >= 20 and seen("127.0.0.250") == 0
+    assert seen(guesser) >= 20
+    assert seen("127.0.0.250") == 0
 
 
 def test_a_viewer_cannot_choose_its_address_through_the_proxy_or_around_it(gen_keep, proxy):
@@ -400,7 +425,9 @@ def test_a_viewer_cannot_choose_its_address_through_the_proxy_or_around_it(gen_k
     port = urlsplit(site).port
     # straight to the site: the header is nobody's word, the address is the connection's
     call(me, port, "api_login", {"u": u, "p": "wrong"}, {"X-Forwarded-For": other})
-    assert seen(me) == 1 and seen(other) == 0
+    assert seen(me) == 1
+    assert seen(other) == 0
     # through the proxy: what the viewer wrote in front of the proxy's entry counts for nothing
     call(me, proxy, "api_login", {"u": u, "p": "wrong"}, {"X-Forwarded-For": other})
-    assert seen(me) == 2 and seen(other) == 0
+    assert seen(me) == 2
+    assert seen(other) == 0

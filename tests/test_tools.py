@@ -44,9 +44,11 @@ def test_refine_is():
     assert err(kic_refine("s", "12a", {"is": "sum"}))
     assert "at most 100" in err(kic_refine("s", "101", {"is": "sum", "max": 100}))
     assert err(kic_refine("s", "-1", {"is": "sum", "min": 0}))
-    assert kic_refine("y", "Y", {"is": "yesno"}) == "yes" and kic_refine("y", "no", {"is": "yesno"}) == "no"
+    assert kic_refine("y", "Y", {"is": "yesno"}) == "yes"
+    assert kic_refine("y", "no", {"is": "yesno"}) == "no"
     assert err(kic_refine("y", "maybe", {"is": "yesno"}))
-    assert kic_refine("b", "on", {"is": "bool01"}) == 1 and kic_refine("b", "0", {"is": "bool01"}) == 0
+    assert kic_refine("b", "on", {"is": "bool01"}) == 1
+    assert kic_refine("b", "0", {"is": "bool01"}) == 0
     assert err(kic_refine("b", "2", {"is": "bool01"}))
     assert kic_refine("d", "2026-02-28", {"is": "date"}) == "2026-02-28"
     assert err(kic_refine("d", "2026-02-30", {"is": "date"}))
@@ -55,35 +57,47 @@ def test_refine_is():
     assert kic_refine("p", "+972 (50) 123-4567", {"is": "phone"}) == "+972501234567"
     assert err(kic_refine("p", "12", {"is": "phone"}))
     assert err(kic_refine("p", "050-abc-1234", {"is": "phone"}))
-    assert validate_email("a@b.co") == 1 and validate_email("nope") == 0
+    assert validate_email("a@b.co") == 1
+    assert validate_email("nope") == 0
 
 
 def test_users_roles_and_passwords():
     u, p, uid = new_user(["admin", "owner"])
     sis = get_record("users", uid)["sis"]
-    assert sis.startswith("scrypt$") and p not in sis
-    assert check_pw(p, sis) == 1 and check_pw(p + "x", sis) == 0
-    assert check_pw(p, None) == 0 and check_pw(p, "plain") == 0
+    assert sis.startswith("scrypt$")
+    assert p not in sis
+    assert check_pw(p, sis) == 1
+    assert check_pw(p + "x", sis) == 0
+    assert check_pw(p, None) == 0
+    assert check_pw(p, "plain") == 0
     assert roles_of(get_record("users", uid)) == ["admin", "owner"]
-    assert db_users(u)["id"] == uid and db_users("nobody-here") == {}
+    assert db_users(u)["id"] == uid
+    assert db_users("nobody-here") == {}
     assert add_user(u, "x")["status"] is False
     w = add_user(u + "z", "x", ["admin", "wizard"])
-    assert w["status"] is False and "wizard" in w["err"]
+    assert w["status"] is False
+    assert "wizard" in w["err"]
 
 
 def test_sessions():
     clear_fails()
     u, p, uid = new_user(["admin"])
     ses = create_new_ses(uid)
-    assert len(ses) >= 32 and check_ses(ses) == 1 and is_ses(ses) == 1
+    assert len(ses) >= 32
+    assert check_ses(ses) == 1
+    assert is_ses(ses) == 1
     assert db_ses(ses)["user_id"] == uid
-    assert is_ses_role(ses, "admin") == 1 and is_ses_role(ses, "owner") == 0
+    assert is_ses_role(ses, "admin") == 1
+    assert is_ses_role(ses, "owner") == 0
     add2ses(ses, {"n": 3, "l": [1, "שלום"], "d": {"a": None}})
     assert db_ses(ses)["data"] == {"n": 3, "l": [1, "שלום"], "d": {"a": None}}
     assert ses_key(ses) in [s["id"] for s in ses_list({"ttl": 1})]   # the row id: the hash
     end_ses(ses)
-    assert check_ses(ses) == 0 and is_ses_role(ses, "admin") == 0
-    assert check_ses("not a token") == 0 and check_ses("") == 0 and check_ses(None) == 0
+    assert check_ses(ses) == 0
+    assert is_ses_role(ses, "admin") == 0
+    assert check_ses("not a token") == 0
+    assert check_ses("") == 0
+    assert check_ses(None) == 0
 
 
 def test_logs():
@@ -112,8 +126,11 @@ def test_install_on_a_machine_without_apt_says_what_to_pick(tmp_path):
         os.symlink(shutil.which(c), tmp_path / c)
     r = subprocess.run(["bash", f"{top}/install.sh"], capture_output=True, text=True, timeout=60, env={"PATH": str(tmp_path)})
     lines = r.stderr.strip().split("\n")
-    assert r.returncode == 1 and len(lines) == 1, r.stderr
-    assert "has no apt" in lines[0] and "Ubuntu Server 22.04 LTS" in lines[0] and "Cloud9" in lines[0]
+    assert r.returncode == 1, r.stderr
+    assert len(lines) == 1, r.stderr
+    assert "has no apt" in lines[0]
+    assert "Ubuntu Server 22.04 LTS" in lines[0]
+    assert "Cloud9" in lines[0]
 
 
 def test_a_second_clone_stops_and_names_the_first(tmp_path):
@@ -126,7 +143,10 @@ def test_a_second_clone_stops_and_names_the_first(tmp_path):
     shutil.copy(f"{top}/install.sh", tmp_path / "install.sh")
     r = subprocess.run(["bash", str(tmp_path / "install.sh")], capture_output=True, text=True, timeout=60)
     lines = r.stderr.strip().split("\n")
-    assert r.returncode == 1 and len(lines) == 1 and r.stdout == "", r.stdout + r.stderr
-    assert f"is the clone in {clone}" in lines[0] and "--take-over" in lines[0]
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert len(lines) == 1, r.stdout + r.stderr
+    assert r.stdout == "", r.stdout + r.stderr
+    assert f"is the clone in {clone}" in lines[0]
+    assert "--take-over" in lines[0]
     assert open(conf).read() == before
 

@@ -16,7 +16,7 @@ import urllib.request
 
 import pytest
 
-from conftest import top, cfg_file, runtime, out_dir, clone_copy, chromium_page
+from conftest import top, cfg_file, runtime, out_dir, clone_copy, chromium_page, pypath
 from test_migrate import root_sql
 
 home = "/opt/flyton/tutorial"      # readable by the web server, unlike a clone under /root
@@ -120,7 +120,7 @@ def wait_up():
 def run_tests(app, args):
     # what `sudo tests/run ARGS` does, pointed at the tutorial's copy and site
     env = dict(os.environ, FLYTON_URL=url, FLYTON_RUNTIME="cgi",
-               PYTHONPATH=f"{home}/cfg:{app}/client/app:{app}/server/apis:{app}/server")
+               PYTHONPATH=pypath(app, f"{home}/cfg"))
     env.pop("PYTHONPYCACHEPREFIX", None)
     r = subprocess.run([tenv, "-m", "pytest", "-p", "no:cacheprovider", "tests"] + args, cwd=app, env=env,
                        capture_output=True, text=True, timeout=600)
@@ -143,7 +143,8 @@ def test_the_tutorial_runs_as_printed_and_its_feature_works(tut):
                 cmd = re.sub(r"^sudo ", "", cmd)
                 if cmd.startswith("tests/run"):
                     rc, out = run_tests(app, cmd.split()[1:])
-                    assert rc == 0 and not re.search(r"\d+ failed", out), out[-3000:]
+                    assert rc == 0, out[-3000:]
+                    assert not re.search(r"\d+ failed", out), out[-3000:]
                     assert int(re.search(r"(\d+) passed", out).group(1)) >= 7, out[-3000:]
                     done["tests"] += 1
                     continue
@@ -168,7 +169,8 @@ def test_the_tutorial_runs_as_printed_and_its_feature_works(tut):
 
     # the table's picture still matches the migrations (the copy's own test of it)
     rc, out = run_tests(app, ["tests/test_migrate.py", "-k", "picture"])
-    assert rc == 0 and "1 passed" in out, out[-3000:]
+    assert rc == 0, out[-3000:]
+    assert "1 passed" in out, out[-3000:]
 
     # the feature, over HTTP: a user's note is theirs alone, ids in the table's range
     u = "tut_" + secrets.token_hex(4)
@@ -178,9 +180,11 @@ def test_the_tutorial_runs_as_printed_and_its_feature_works(tut):
     a = post("api_note_add", {"name": "buy <milk>"}, ses)
     m = [open(f"{app}/sql/migrations/{f}").read() for f in os.listdir(f"{app}/sql/migrations") if f.endswith("_notes.sql")]
     start = int(re.search(r"AUTO_INCREMENT=(\d+)", m[0]).group(1))
-    assert a["allow"] == 1 and start <= a["id"] < start + 1000, (a, start)    # in the range its migration gave it
+    assert a["allow"] == 1, (a, start)
+    assert start <= a["id"] < start + 1000, (a, start)   # in the range its migration gave it
     t = get(f"/cgi-bin/p?app=start&r=309012&ses={ses}&rpage=notes")
-    assert "buy &lt;milk&gt;" in t and "id=menu_notes" in t    # the page, and its link in the menu
+    assert "buy &lt;milk&gt;" in t
+    assert "id=menu_notes" in t   # the page, and its link in the menu
     v = "tut2_" + secrets.token_hex(4)
     a = post("api_register", {"u": v, "p": "tutorialpw2", "first": "An", "last": "Other", "email": "an@example.com"})
     assert a["allow"] == 1, a

@@ -1,6 +1,6 @@
 # mkadmin.py: the first admin user (install.sh step 8). Run again: changes nothing,
 # unless FLYTON_ADMIN_PASSWORD is set, which then becomes admin's password.
-# The import path is set by whoever runs it (install.sh, server/bin/flyton).
+# The import path is set by whoever runs it (install.sh: flyton pypath).
 import os
 import sys
 import secrets
@@ -9,29 +9,32 @@ from tools.sql import *
 from tools.db_users import add_user, set_pw, check_pw
 
 
-def mkadmin():
+def mkadmin(argv):
     pw = os.environ.get("FLYTON_ADMIN_PASSWORD", "")
     w = find_in_sql({"table": "users", "what": "id,sis", "fld": "username", "val": "admin"})
     if w and not pw:
         print("ok: user admin exists (password unchanged)")
-        return
+        return 0
     if w and check_pw(pw, w[1]):
         print("ok: user admin exists (password is FLYTON_ADMIN_PASSWORD already)")
-        return
+        return 0
     if w:
         set_pw(w[0], pw)
         print("ok: admin's password is FLYTON_ADMIN_PASSWORD")
-        return
+        return 0
     new = pw or secrets.token_urlsafe(12)
     r = add_user("admin", new, ["admin"], "Flyton", "Admin", {"email": "admin@localhost"})
     if not r["status"]:
-        sys.exit(f"could not create admin: {r['err']}")
+        print(f"could not create admin: {r['err']}", file=sys.stderr)
+        return 1
     if pw:
         print("created user admin, password FLYTON_ADMIN_PASSWORD")
-        return
+        return 0
     print(f"created user admin, password: {new}   (shown once: write it down)")
     with open(os.environ.get("FLYTON_SAY_FILE", os.devnull), "w") as f:
         f.write(new)      # install.sh repeats it in its closing lines, then removes the file
+    return 0
 
 
-mkadmin()
+if __name__ == "__main__":
+    sys.exit(mkadmin(sys.argv[1:]))

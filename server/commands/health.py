@@ -2,6 +2,7 @@
 # database, and a real page is built end to end (as the first active admin, with a
 # session made for the check and removed right after). Used by promote and rollback:
 #   server/bin/flyton health [--all] [URL]       (default http://127.0.0.1)
+# (server/commands/: what the flyton commands run; nothing here runs on import)
 # --all: every page of every app is built by the site too, and every API method is
 # imported, so a release with one broken file is found (and named) before it stays live.
 import os
@@ -18,10 +19,16 @@ from tools.db_ses import create_new_ses, ses_key
 from tools.pagedirs import groups
 from tools.kicweb import reserved      # app parts (header, body, footer, main): never pages
 
-top = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+top = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def health(base="http://127.0.0.1", every=0):
+def health(argv):
+    # flyton health [--all] [URL]: this machine's site; 0 when healthy
+    a = [x for x in argv if x != "--all"]
+    return check(a[0] if a else "http://127.0.0.1", 1 if "--all" in argv else 0)
+
+
+def check(base, every=0):
     # 0 when healthy; says what it checked, one line each
     st, t = get(base + "/cgi-bin/api?meth=api_ping", b"{}")
     try:
@@ -133,5 +140,4 @@ def get(url, body=None):
 
 
 if __name__ == "__main__":
-    a = [x for x in sys.argv[1:] if x != "--all"]
-    sys.exit(health(a[0] if a else "http://127.0.0.1", 1 if "--all" in sys.argv else 0))   # flyton health: this machine's site
+    sys.exit(health(sys.argv[1:]))

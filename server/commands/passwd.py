@@ -12,7 +12,16 @@ from tools.db_pwreset import pwreset_end
 from tools.throttle import throttle_clear
 
 
-def passwd(username, nomfa=0):
+def passwd(argv):
+    # flyton passwd USERNAME [--no-mfa]
+    a = [x for x in argv if x != "--no-mfa"]
+    if len(a) != 1:
+        print("usage: sudo server/bin/flyton passwd USERNAME [--no-mfa]", file=sys.stderr)
+        return 2
+    return set_new(a[0], 1 if "--no-mfa" in argv else 0)
+
+
+def set_new(username, nomfa=0):
     try:
         sql("SELECT 1")
     except SqlError as e:
@@ -55,8 +64,4 @@ def ask(prompt):
 
 
 if __name__ == "__main__":
-    a = [x for x in sys.argv[1:] if x != "--no-mfa"]
-    if len(a) != 1:
-        print("usage: sudo server/bin/flyton passwd USERNAME [--no-mfa]", file=sys.stderr)
-        sys.exit(2)
-    sys.exit(passwd(a[0], 1 if "--no-mfa" in sys.argv[1:] else 0))
+    sys.exit(passwd(sys.argv[1:]))

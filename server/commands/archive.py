@@ -1,8 +1,11 @@
 # archive.py: the archive engine. Moves ended sessions (ses -> ses_arc), old
 # logs (logs -> logs_arc) and unused throttle counters, in batches; each batch is one transaction (copy, then
 # delete), so a crash or a kill at any point loses no row and copies none twice,
-# and the next run goes on where this one stopped.
+# and the next run goes on where this one stopped. Every night from cron (install.sh), or:
+#   sudo server/bin/flyton archive [--dry-run] [--batch N]
+import sys
 import time
+import argparse
 
 from tools.sql import *
 import tools.sql as sqlmod
@@ -16,7 +19,20 @@ jobs = {
 }
 
 
-def archive(batch=1000, dry=0, pause=0, say=print):
+def archive(argv):
+    a = argparse.ArgumentParser(prog="flyton archive", description="move ended sessions and old logs to the archive tables")
+    a.add_argument("--dry-run", action="store_true", help="only say how many rows would move")
+    a.add_argument("--batch", type=int, default=1000, help="rows per transaction (default 1000)")
+    a.add_argument("--pause", type=float, default=0, help=argparse.SUPPRESS)   # test hook
+    o = a.parse_args(argv)
+    t = time.time()
+    print(time.strftime("%Y-%m-%d %H:%M:%S"), "archive", "dry run" if o.dry_run else "")
+    archive_all(max(1, o.batch), 1 if o.dry_run else 0, o.pause)
+    print(f"done in {time.time() - t:.1f}s", flush=True)
+    return 0
+
+
+def archive_all(batch=1000, dry=0, pause=0, say=print):
     # every job; returns {"ses": moved, "logs": moved, "throttle": moved} (with dry=1: what would move)
     g = gen_data()
     out = {}
@@ -71,3 +87,7 @@ def move_batch(t, arc, cond, args, batch, pause):
     except Exception:
         sqlmod.rollback()
         raise
+
+
+if __name__ == "__main__":
+    sys.exit(archive(sys.argv[1:]))

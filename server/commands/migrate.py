@@ -19,7 +19,7 @@ import argparse
 from tools.sql import *
 
 here = os.path.dirname(os.path.abspath(__file__))
-folder = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(here))), "sql", "migrations")
+folder = os.path.join(os.path.dirname(os.path.dirname(here)), "sql", "migrations")
 file_re = re.compile(r"^\d{4}_[a-z0-9_]+\.sql\Z")
 picture = os.path.join(os.path.dirname(folder), "tables.sql")   # holds the migrations table too
 
@@ -29,12 +29,12 @@ class Stop(Exception):
     pass
 
 
-def migrate():
+def migrate(argv):
     a = argparse.ArgumentParser(prog="flyton migrate", description="apply the pending files of sql/migrations, in order")
     a.add_argument("--status", action="store_true", help="list every file: applied (when, by whom), pending, failed")
     a.add_argument("--dry-run", action="store_true", help="print the SQL that would run, run nothing")
     a.add_argument("--dir", default=folder, help=argparse.SUPPRESS)   # tests: another folder of migrations
-    o = a.parse_args()
+    o = a.parse_args(argv)
     try:
         lock()
         if o.status:
@@ -260,4 +260,4 @@ def statements(t):
 
 
 if __name__ == "__main__":
-    sys.exit(migrate())
+    sys.exit(migrate(sys.argv[1:]))

@@ -16,7 +16,7 @@ import argparse
 from tools.pagedirs import pagedirs
 
 here = os.path.dirname(os.path.abspath(__file__))
-top = os.path.dirname(os.path.dirname(os.path.dirname(here)))
+top = os.path.dirname(os.path.dirname(here))
 name_re = re.compile(r"^[a-z][a-z0-9_]{1,30}\Z")
 # app parts and our own modules: a page or table of that name would hide them
 taken_names = {"header", "body", "footer", "main", "start", "weba", "admin", "tools", "config", "api", "sql",
@@ -36,13 +36,13 @@ class Refused(Exception):
     pass
 
 
-def new():
+def new(argv):
     a = argparse.ArgumentParser(prog="flyton new", description="write a new page, API method, table or migration the Flyton way")
     a.add_argument("kind", choices=["page", "api", "table", "migration"])
     a.add_argument("name")
     a.add_argument("--app", default="admin", help="page: the app folder of client/app (default admin, app=start)")
     a.add_argument("--owned", action="store_true", help="table: each row belongs to a user (user_id)")
-    o = a.parse_args()
+    o = a.parse_args(argv)
     try:
         if o.kind == "page":
             made = new_page(o.name, o.app)
@@ -458,4 +458,4 @@ def next_steps(o):
 
 
 if __name__ == "__main__":
-    sys.exit(new())
+    sys.exit(new(sys.argv[1:]))

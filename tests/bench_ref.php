@@ -1,0 +1,59 @@
+<?php
+// bench_ref.php: the benchmark's PHP comparison, not Flyton: the dashboard page and the
+// todo-list call written the way a plain PHP site would, with mysqli and the same queries
+// as tests/bench_ref.py (the session and its user, the touch rule, the todos). PHP-FPM
+// serves it at 127.0.0.1:8097 during `sudo tests/run --bench` only (a persistent connection,
+// as Flyton keeps one per thread). Config: the test instance's database, from the environment.
+$db = new mysqli("p:localhost", getenv("FLYTON_DB_USER"), getenv("FLYTON_DB_PASSWORD"), getenv("FLYTON_DB_NAME"), 0,
+                 getenv("FLYTON_DB_SOCKET"));
+$db->set_charset("utf8mb4");
+$api = ($_SERVER["PATH_INFO"] ?? "") === "/api";
+$ses = $_GET["ses"] ?? "";
+if ($api) {
+    $body = json_decode(file_get_contents("php://input"), true);
+    $ses = $body["info"]["ses"] ?? "";
+}
+$key = hash("sha256", $ses);
+$st = $db->prepare("SELECT u.*, s.id AS ses_id, s.data AS ses_data,
+                  TIMESTAMPDIFF(SECOND, s.updated_at, NOW()) AS ses_idle,
+                  TIMESTAMPDIFF(SECOND, s.created_at, NOW()) AS ses_age,
+                  (SELECT val1 FROM gen WHERE key1 = 'ses_idle_min' AND is_active = 1) AS ses_idle_min,
+                  (SELECT val1 FROM gen WHERE key1 = 'ses_life_hours' AND is_active = 1) AS ses_life_hours
+           FROM ses s JOIN users u ON u.id = s.user_id AND u.is_active = 1
+           WHERE s.id = ? AND s.is_active = 1");
+$st->bind_param("s", $key);
+$st->execute();
+$w = $st->get_result()->fetch_assoc();
+if (!$w) {
+    header("Location: /pages/login/", true, 302);
+    exit;
+}
+if ($w["ses_idle"] >= 5) {
+    $t = $db->prepare("UPDATE ses SET updated_at = NOW() WHERE id = ?");
+    $t->bind_param("s", $key);
+    $t->execute();
+}
+if ($api) {
+    $t = $db->prepare("SELECT id, name, done, created_at FROM todo WHERE user_id = ? AND is_active = 1 ORDER BY id DESC");
+    $t->bind_param("i", $w["id"]);
+    $t->execute();
+    $todos = [];
+    foreach ($t->get_result()->fetch_all(MYSQLI_ASSOC) as $r) {
+        $todos[] = ["id" => $r["id"], "name" => $r["name"], "done" => $r["done"], "created_at" => $r["created_at"]];
+    }
+    header("Content-Type: application/json; charset=utf-8");
+    echo json_encode(["server" => ["method" => "api_todo_list", "allow" => 1, "todos" => $todos, "server_ver" => "1"]]);
+    exit;
+}
+$name = htmlspecialchars(trim(($w["FirstName"] ?? "") . " " . ($w["LastName"] ?? "")) ?: $w["username"]);
+$user = htmlspecialchars($w["username"]);
+header("Content-Type: text/html; charset=utf-8");
+echo <<<HTML
+<!doctype html><html><head><meta charset=utf-8><title>Flyton</title>
+      <link href="/lib/bootstrap.min.css" rel=stylesheet><script src="/lib/kicdev.server.js"></script></head><body>
+      <nav class="navbar navbar-expand bg-body-tertiary mb-3" id=kicheader><span class=navbar-brand>Flyton</span>
+      <span id=whoami>$name</span></nav>
+      <div class="container-fluid"><div class="row kicbody" id=zzz><div class=col-12>
+      <h1 class=h4 id=hello>Hello $name</h1><p id=me>User: <b id=me_user>$user</b></p>
+      </div></div></div><footer id=kicfooter>Flyton</footer></body></html>
+HTML;

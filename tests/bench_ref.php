@@ -48,6 +48,10 @@ if ($api) {
 $name = htmlspecialchars(trim(($w["FirstName"] ?? "") . " " . ($w["LastName"] ?? "")) ?: $w["username"]);
 $user = htmlspecialchars($w["username"]);
 header("Content-Type: text/html; charset=utf-8");
+if (($_SERVER["PATH_INFO"] ?? "") === "/full") {
+    full($w, $ses, $name, $user);
+    exit;
+}
 echo <<<HTML
 <!doctype html><html><head><meta charset=utf-8><title>Flyton</title>
       <link href="/lib/bootstrap.min.css" rel=stylesheet><script src="/lib/kicdev.server.js"></script></head><body>
@@ -57,3 +61,86 @@ echo <<<HTML
       <h1 class=h4 id=hello>Hello $name</h1><p id=me>User: <b id=me_user>$user</b></p>
       </div></div></div><footer id=kicfooter>Flyton</footer></body></html>
 HTML;
+
+
+// the dashboard page of tests/bench_site.py's user, the same bytes as Flyton's (bench_site checks)
+function url($ses, $p) {
+    return "/cgi-bin/p?app=start&amp;r=309012&amp;ses=" . urlencode($ses) . "&amp;rpage=$p";
+}
+
+function card($ses, $title, $text, $p) {
+    $u = url($ses, $p);
+    return <<<HTML
+<div class="card m-2" style="width: 260px">
+      <div class=card-body>
+        <h5 class=card-title>$title</h5>
+        
+        <p class=card-text>$text</p>
+        <button type=button class="btn btn-primary btn-sm" onclick="kic_run_but(&quot;$u&quot;, &quot;&quot;)">Open</button>
+      </div>
+    </div>
+HTML;
+}
+
+function full($w, $ses, $name, $user) {
+    $roles = json_decode($w["Roles"] ?: "[]", true);
+    $shown = htmlspecialchars(implode(", ", $roles)) ?: "none";
+    $users = in_array("admin", $roles) ? '<a class="nav-link" id=menu_users href="' . url($ses, "users") . '">Users</a>' : "";
+    $who = htmlspecialchars($w["FirstName"] ?: $w["username"]);
+    $d = url($ses, "dashboard");
+    $t = url($ses, "todo");
+    $p = url($ses, "profile");
+    $c1 = card($ses, "Todos", "Your list of things to do", "todo");
+    $c2 = card($ses, "Profile", "Password, phone number, two-step login", "profile");
+    echo <<<HTML
+<!doctype html>
+<html lang=en dir=ltr>
+<head>
+  <meta charset=utf-8>
+  <meta name=viewport content="width=device-width, initial-scale=1">
+  <meta name=referrer content=no-referrer>
+  <title>Flyton</title>
+  <link href="/lib/bootstrap.min.css" rel=stylesheet>
+  <link href="/lib/flyton.css" rel=stylesheet>
+  <script src="/lib/bootstrap.bundle.min.js"></script>
+  <script src="/lib/kicdev.server.js"></script>
+  <script src="/lib/kicdev.bs5.js"></script>
+  <script src="/lib/kicbutton.js"></script>
+  <script src="/lib/kicedit.js"></script>
+  <script src="/lib/secure.js"></script>
+</head>
+<body>
+<nav class="navbar navbar-expand-md bg-body-tertiary mb-3" id=kicheader>
+      <div class=container-fluid>
+        <span class=navbar-brand>Flyton</span>
+        <button class=navbar-toggler type=button id=kicnav_toggle data-bs-toggle=collapse data-bs-target="#kicnav"
+          aria-controls=kicnav aria-expanded=false aria-label="Menu"><span class=navbar-toggler-icon></span></button>
+        <div class="collapse navbar-collapse" id=kicnav>
+          <div class="navbar-nav me-auto">
+            <a class="nav-link" id=menu_dashboard href="$d">Dashboard</a>
+            <a class="nav-link" id=menu_todo href="$t">Todos</a>
+            <a class="nav-link" id=menu_profile href="$p">Profile</a>
+            $users
+          </div>
+          <span class="navbar-text me-2" id=whoami>$who</span>
+          <button type=button class="btn btn-outline-secondary btn-sm" id=logout onclick=kic_logout()>Logout</button>
+        </div>
+      </div>
+    </nav>
+<div class="container-fluid"><div class="row kicbody" id=zzz><div class=col-12>
+      <h1 class=h4 id=hello>Hello $name</h1>
+      <p id=me>User: <b id=me_user>$user</b> &middot; Roles: <span id=me_roles>$shown</span></p>
+    </div>
+    <div class="col-12 d-flex flex-wrap">
+      $c1
+      $c2
+    </div></div></div>
+<footer class="container-fluid text-body-secondary small py-3" id=kicfooter>
+      Flyton 1.0.0
+    </footer>
+
+</body>
+</html>
+
+HTML;
+}

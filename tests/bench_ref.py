@@ -1,7 +1,10 @@
 # bench_ref.py: the benchmark's reference, not Flyton: a bare WSGI app, by hand, on
 # the connector's C core, doing the same queries as the dashboard page and the
 # todo-list API call (the session and its user, the touch rule, the todos), with
-# no framework at all. tests/run serves it at 127.0.0.1:8093/ref for bench_site.py.
+# no framework at all. tests/run serves it at 127.0.0.1:8093/ref for bench_site.py:
+#   /ref/page  a short page (the reference since the first benchmark)
+#   /ref/full  the dashboard as Flyton sends it, byte for byte, built by hand
+#   /ref/api   the todo list
 import os
 import json
 import hashlib
@@ -45,6 +48,10 @@ def bench_ref(environ, start_response):
         b = json.dumps({"server": {"method": "api_todo_list", "allow": 1, "todos": todos, "server_ver": "1"}}).encode()
         start_response("200 OK", [("Content-Type", "application/json; charset=utf-8"), ("Content-Length", str(len(b)))])
         return [b]
+    if environ.get("PATH_INFO") == "/full":
+        b = full(w, q.get("ses", "")).encode()
+        start_response("200 OK", [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(b)))])
+        return [b]
     name = html.escape(f"{w['FirstName'] or ''} {w['LastName'] or ''}".strip() or w["username"])
     h = f"""<!doctype html><html><head><meta charset=utf-8><title>Flyton</title>
       <link href="/lib/bootstrap.min.css" rel=stylesheet><script src="/lib/kicdev.server.js"></script></head><body>
@@ -56,6 +63,78 @@ def bench_ref(environ, start_response):
     b = h.encode()
     start_response("200 OK", [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(b)))])
     return [b]
+
+
+def full(w, ses):
+    # the dashboard page of tests/bench_site.py's user, the same bytes as Flyton's (bench_site checks)
+    e = html.escape
+    s = urllib.parse.quote_plus(ses)
+    roles = json.loads(w["Roles"] or "[]")
+    name = e(f"{w['FirstName'] or ''} {w['LastName'] or ''}".strip() or w["username"])
+    site = e(getattr(config, "site_name", "Flyton"))
+
+    def url(p):
+        return f"/cgi-bin/p?app=start&amp;r=309012&amp;ses={s}&amp;rpage={p}"
+
+    def card(title, text, p):
+        return f"""<div class="card m-2" style="width: 260px">
+      <div class=card-body>
+        <h5 class=card-title>{title}</h5>
+        
+        <p class=card-text>{text}</p>
+        <button type=button class="btn btn-primary btn-sm" onclick="kic_run_but(&quot;{url(p)}&quot;, &quot;&quot;)">Open</button>
+      </div>
+    </div>"""
+    users = f"""<a class="nav-link" id=menu_users href="{url("users")}">Users</a>""" if "admin" in roles else ""
+    return f"""<!doctype html>
+<html lang=en dir=ltr>
+<head>
+  <meta charset=utf-8>
+  <meta name=viewport content="width=device-width, initial-scale=1">
+  <meta name=referrer content=no-referrer>
+  <title>{site}</title>
+  <link href="/lib/bootstrap.min.css" rel=stylesheet>
+  <link href="/lib/flyton.css" rel=stylesheet>
+  <script src="/lib/bootstrap.bundle.min.js"></script>
+  <script src="/lib/kicdev.server.js"></script>
+  <script src="/lib/kicdev.bs5.js"></script>
+  <script src="/lib/kicbutton.js"></script>
+  <script src="/lib/kicedit.js"></script>
+  <script src="/lib/secure.js"></script>
+</head>
+<body>
+<nav class="navbar navbar-expand-md bg-body-tertiary mb-3" id=kicheader>
+      <div class=container-fluid>
+        <span class=navbar-brand>{site}</span>
+        <button class=navbar-toggler type=button id=kicnav_toggle data-bs-toggle=collapse data-bs-target="#kicnav"
+          aria-controls=kicnav aria-expanded=false aria-label="Menu"><span class=navbar-toggler-icon></span></button>
+        <div class="collapse navbar-collapse" id=kicnav>
+          <div class="navbar-nav me-auto">
+            <a class="nav-link" id=menu_dashboard href="{url("dashboard")}">Dashboard</a>
+            <a class="nav-link" id=menu_todo href="{url("todo")}">Todos</a>
+            <a class="nav-link" id=menu_profile href="{url("profile")}">Profile</a>
+            {users}
+          </div>
+          <span class="navbar-text me-2" id=whoami>{e(w["FirstName"] or w["username"])}</span>
+          <button type=button class="btn btn-outline-secondary btn-sm" id=logout onclick=kic_logout()>Logout</button>
+        </div>
+      </div>
+    </nav>
+<div class="container-fluid"><div class="row kicbody" id=zzz><div class=col-12>
+      <h1 class=h4 id=hello>Hello {name}</h1>
+      <p id=me>User: <b id=me_user>{e(w["username"])}</b> &middot; Roles: <span id=me_roles>{e(", ".join(roles)) or "none"}</span></p>
+    </div>
+    <div class="col-12 d-flex flex-wrap">
+      {card("Todos", "Your list of things to do", "todo")}
+      {card("Profile", "Password, phone number, two-step login", "profile")}
+    </div></div></div>
+<footer class="container-fluid text-body-secondary small py-3" id=kicfooter>
+      Flyton {e(getattr(config, "version", ""))}
+    </footer>
+
+</body>
+</html>
+"""
 
 
 def query(q, args, dic=0):

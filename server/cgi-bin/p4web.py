@@ -45,7 +45,7 @@ def page_request():
     if not is_name(app):
         raise NoPage(app)
     path = os.path.join(app_dir, f"{app}.py")
-    if not os.path.isfile(path):
+    if not has_file(path):
         raise NoPage(app)
     if rpage and not is_name(rpage):
         raise NoPage(rpage)

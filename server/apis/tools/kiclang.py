@@ -31,6 +31,8 @@ def lang_dict(lang):
 def txt(*parts):
     # each part translated; spaces around it kept; unknown text comes back as is
     d = lang_dict(kicreq()["lang"])
+    if not d:
+        return "".join(str(p) for p in parts)     # no dictionary (English): the text as it is
     out = ""
     for p in parts:
         s = str(p)

@@ -16,7 +16,13 @@ def kicutil():
 
 def esc(s):
     # text -> safe inside HTML and inside a quoted attribute
-    return html.escape("" if s is None else str(s), quote=True)
+    s = "" if s is None else str(s)
+    if not special_re.search(s):
+        return s      # most text has nothing to escape: no five replaces for it
+    return html.escape(s, quote=True)
+
+
+special_re = re.compile(r"[&<>\"']")
 
 
 def kicnav(page, ses, more={}, app="start"):

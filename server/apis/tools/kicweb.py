@@ -172,7 +172,7 @@ def run_page(folder, page, data):
         raise NoPage(page)
     g = pagedirs(page)
     rel = f"{folder}/{g}/{page}" if g else f"{folder}/{page}"
-    if not os.path.isfile(os.path.join(app_dir, rel + ".py")):
+    if not has_file(os.path.join(app_dir, rel + ".py")):
         raise NoPage(page)
     f = getattr(load(rel.replace("/", ".")), page, None)
     if not callable(f):
@@ -184,6 +184,20 @@ def run_page(folder, page, data):
         raise NoPage(page)
     h = f(data)
     return "" if h is None else str(h)
+
+
+def has_file(p):
+    # 1 when the file is there. One found stays found for this process, as its module stays loaded
+    # (a change reaches the persistent runtime with a reload); one not there is looked for each time
+    if p in found:
+        return 1
+    if not os.path.isfile(p):
+        return 0
+    found.add(p)
+    return 1
+
+
+found = set()
 
 
 def need_role(data, role):

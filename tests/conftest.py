@@ -103,10 +103,10 @@ def pytest_collection_modifyitems(config, items):
     # an in-process test calls no runtime: it runs in the first pass of tests/run only
     if os.environ.get("FLYTON_FIRST", "1") == "1":
         return
-    gone = [i for i in items if i.get_closest_marker("inproc")]
+    gone = [i for i in items if i.get_closest_marker("once")]
     if gone:
         config.hook.pytest_deselected(items=gone)
-        items[:] = [i for i in items if not i.get_closest_marker("inproc")]
+        items[:] = [i for i in items if not i.get_closest_marker("once")]
 
 
 log_files = ("/var/log/apache2/error.log", logs + "_error.log", config.log_file)
@@ -196,6 +196,22 @@ def clear_fails():
     # throttling counts recent login failures; tests start from none
     sql.sql("UPDATE logs SET is_active = 0 WHERE act_type IN ('login_fail', 'login_block') AND is_active = 1")
     sql.sql("UPDATE throttle SET n = 0 WHERE n != 0")
+
+
+def set_gen(k, v):
+    # one setting of the gen table (the test's own database)
+    sql.insert_to_sql({"table": "gen", "id": sql.gen_data()[k]["id"], "set": {"val1": str(v)}})
+
+
+@pytest.fixture
+def gen_keep():
+    # the login limits as they were, after the test changed them
+    keep = {k: sql.gen_data()[k]["val"] for k in ("login_fail_max", "login_fail_min", "login_slow_max_s")}
+    clear_fails()
+    yield
+    for k, v in keep.items():
+        set_gen(k, v)
+    clear_fails()
 
 
 @pytest.fixture

@@ -63,3 +63,34 @@ def api(meth, inp=None, user=None, uses="", raw=None, addr="127.0.0.1"):
         body = body.encode("utf-8")
     st, h, t = call("/cgi-bin/api", urlencode({"meth": meth}), body, "application/json", "POST", addr=addr)
     return st, json.loads(t)["server"]
+
+
+# The HTTP helpers' calls of conftest.py, in process: a test file written against them
+# changes its import line only (from inproc import http_api as api, http_page as page).
+def http_api(meth, inp=None, ses="", uses="", raw=None):
+    # (status, {"server": answer}) as conftest.api gives it
+    st, a = api(meth, inp, ses, uses, raw)
+    return st, {"server": a}
+
+
+def http_page(ses, rpage="", app="start", more=""):
+    # (status, headers, html) as conftest.page gives it
+    q = {"app": app, "r": "309012", "ses": ses}
+    if rpage:
+        q["rpage"] = rpage
+    return call("/cgi-bin/p", urlencode(q) + more)
+
+
+def api_from(addr, meth, inp=None, ses=""):
+    # conftest.api_from: a call from another client address
+    st, a = api(meth, inp, ses, addr=addr)
+    return st, {"server": a}
+
+
+def http(path, body=None, method=None, headers=None):
+    # conftest.http for /cgi-bin/p and /cgi-bin/api, in process: (status, headers, text)
+    p, _, qs = path.partition("?")
+    b = body.encode("utf-8") if isinstance(body, str) else (body or b"")
+    h = dict(headers or {})
+    ctype = h.pop("Content-Type", "")
+    return call(p, qs, b, ctype, method or ("POST" if body is not None else "GET"), h)

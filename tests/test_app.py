@@ -9,7 +9,7 @@ from conftest import login, new_user, clear_fails
 from inproc import api, page
 from tools.sql import *
 
-pytestmark = pytest.mark.inproc
+pytestmark = pytest.mark.once
 
 
 def test_register_validates_and_creates_a_plain_user():

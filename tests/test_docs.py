@@ -3,7 +3,12 @@ import os
 import re
 import subprocess
 
-from conftest import api, page, top, cfg_file
+import pytest
+
+from conftest import top, cfg_file
+from inproc import http_api as api, http_page as page
+
+pytestmark = pytest.mark.once      # in process, and the docs' own checks: the first pass only
 
 
 def blocks():

@@ -6,7 +6,8 @@ import secrets
 
 import pytest
 
-from conftest import site, api, page, login, new_user, chromium_page
+from conftest import site, login, new_user, chromium_page
+from inproc import http_api as api, http_page as page     # the browser's tests go to the site
 from tools.sql import *
 from tools.kicedit import edit_key
 
@@ -33,6 +34,7 @@ def name_of(id):
     return kic_sql("SELECT name FROM todo WHERE id = %s", args=(id,))[0][0]
 
 
+@pytest.mark.once
 def test_a_marked_value_is_saved_after_its_checks(user):
     id = add_todo(user["ses"], "first title")
     k = mark(user["ses"], "todo", "todo", id, "name")
@@ -47,6 +49,7 @@ def test_a_marked_value_is_saved_after_its_checks(user):
     assert name_of(id) == "renamed in place"
 
 
+@pytest.mark.once
 def test_the_mark_is_for_one_session_row_and_field(user):
     id = add_todo(user["ses"], "mine")
     other_id = add_todo(user["ses"], "mine too")
@@ -64,6 +67,7 @@ def test_the_mark_is_for_one_session_row_and_field(user):
     assert name_of(other_id) == "mine too"
 
 
+@pytest.mark.once
 def test_only_what_the_db_file_allows_and_only_rows_the_user_may_change(user, admin):
     # marks made here with the site's own key: even a right mark gets no further than the rules
     ses, uid = user["ses"], user["id"]

@@ -43,6 +43,7 @@ def snapshot():
     return out
 
 
+@pytest.mark.once      # the database calls, in this process
 @pytest.mark.parametrize("v", values, ids=[f"v{i}" for i in range(len(values))])
 def test_values_round_trip_and_touch_nothing_else(v):
     before = snapshot()
@@ -72,6 +73,7 @@ def test_values_round_trip_and_touch_nothing_else(v):
     assert snapshot() == before
 
 
+@pytest.mark.once      # the database calls, in this process
 @pytest.mark.parametrize("n", names, ids=[f"n{i}" for i in range(len(names))])
 def test_identifiers_are_refused_and_nothing_runs(n):
     before = snapshot()
@@ -96,6 +98,7 @@ def test_identifiers_are_refused_and_nothing_runs(n):
     assert kic_sql("SELECT v FROM t_canary") == [("alive",)]
 
 
+@pytest.mark.once      # the database calls, in this process
 def test_stacked_statements_are_refused_even_in_raw_sql():
     before = snapshot()
     for q in ("SELECT 1; DROP TABLE t_canary", "UPDATE t_canary SET v = 'x'; SELECT 1"):
@@ -131,6 +134,7 @@ def test_hostile_bodies_get_a_clean_4xx_and_no_traceback(user):
     assert "Traceback" not in since()
 
 
+@pytest.mark.once      # the database calls, in this process
 def test_name_patterns_refuse_a_trailing_newline():
     # "$" would match before a final newline; the patterns end with \Z
     from tools import sql as sqlmod

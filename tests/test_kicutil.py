@@ -1,4 +1,5 @@
 # test_kicutil.py: what the kic helpers and txt() put in a page, exactly.
+import pytest
 import datetime
 import html
 import json
@@ -6,6 +7,8 @@ import re
 
 from tools.kicutil import *
 from tools.kiclang import txt, kiclang, lang_dir
+
+pytestmark = pytest.mark.once      # nothing here calls the site: the first pass only
 
 
 def test_kicnav_encodes_every_value():

@@ -14,6 +14,8 @@ from conftest import top, sql, cfg_file
 tdb = sql.config.db["name"]
 tuser = sql.config.db["user"]
 
+pytestmark = pytest.mark.once      # the runtimes share the database and its migrations: the first pass only
+
 
 def root_sql(q, db=""):
     # a statement as the database's root (the mysql client), its rows as lists of text

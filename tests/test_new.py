@@ -11,6 +11,8 @@ import pytest
 
 from conftest import top, clone_copy
 
+pytestmark = pytest.mark.once      # it writes files only: the first pass only
+
 
 @pytest.fixture
 def copy(tmp_path):

@@ -6,10 +6,15 @@ import os
 import time
 import subprocess
 
-from conftest import api, page, new_user, login, clear_fails, cfg_file, top
+import pytest
+
+from conftest import new_user, login, clear_fails, cfg_file, top
+from inproc import http_api as api, http_page as page
 from tools.sql import *
 from tools.kictotp import kictotp, new_secret
 from tools.db_pwreset import pwreset_new, db_pwreset, pwreset_pending
+
+pytestmark = pytest.mark.once      # in process (tests/inproc.py): the first pass only
 
 
 def pending_of(uid, s=10):

@@ -3,7 +3,7 @@
 # database fails (SqlError), which the front controllers turn into an error with a reference.
 import pytest
 
-from conftest import new_user, login, clear_fails, config
+from conftest import config
 from inproc import api, page
 from tools.sql import *
 from tools.kicreq import kicreq, kicreq_new, has_role
@@ -11,7 +11,7 @@ from tools.kicweb import kicdata
 from tools.db_users import my_user, add_user
 from tools.db_ses import is_ses_role, ses_key
 
-pytestmark = pytest.mark.inproc
+pytestmark = pytest.mark.once
 
 
 def test_kicdata_is_the_request_context(admin):
@@ -143,3 +143,10 @@ def test_commands_are_apart_and_run_nothing_on_import(capsys):
     for n in names:
         assert f"{n}.py" not in tools, f"{n}.py is a command, not a tool"
     assert "cron" not in tools
+    # each flyton command is a file: <command>.sh with its function cmd_<command>
+    for f in os.listdir(d):
+        if not f.endswith(".sh") or f in ("remote.sh", "release.sh"):
+            continue
+        fn = "cmd_" + f[:-3].replace("-", "_")
+        assert f"\n{fn}() {{" in open(f"{d}/{f}").read(), f"{f} has no {fn}()"
+    assert len(open(f"{top}/server/bin/flyton").read().splitlines()) < 120, "server/bin/flyton only finds the command"

@@ -10,15 +10,14 @@ import subprocess
 
 import pytest
 
-from conftest import api, page, new_user, login, clear_fails, top, clone, cfg_file
+from conftest import new_user, login, clear_fails, top, clone, cfg_file
+from inproc import http_api as api, http_page as page
 from tools.sql import *
 from tools.db_ses import ses_key
 from tools.kictotp import kictotp, hotp, check_totp, new_secret, otp_uri
 
 
-
-def set_gen(k, v):
-    insert_to_sql({"table": "gen", "id": gen_data()[k]["id"], "set": {"val1": str(v)}})
+pytestmark = pytest.mark.once      # in process (tests/inproc.py): the first pass only
 
 
 # ---------- login ----------

@@ -14,6 +14,8 @@ from conftest import top
 from tools.sql import *
 import tools.sql as sqlmod
 
+pytestmark = pytest.mark.once      # the database calls, in this process: the first pass only
+
 
 @pytest.fixture(scope="module", autouse=True)
 def tables():

@@ -1,39 +1,23 @@
 # test_throttle.py: guessing passwords stays slow, nobody can lock another person out,
 # the limits hold under parallel requests, an unknown username costs what a known one
 # does, one spelling per username, and password or second-factor changes end the
-# other sessions. Other clients are other loopback addresses (127.0.0.x).
-import json
+# other sessions. Other clients are other addresses (127.0.0.x). In process; behind a proxy:
+# test_proxy.py.
 import time
 import uuid
-import secrets
-import threading
-import http.client
-from urllib.parse import urlsplit
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import statistics
-import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from conftest import api, api_from, page, new_user, login, clear_fails, site, sql as sqlmod
+from conftest import new_user, login, clear_fails, set_gen, sql as sqlmod
+from inproc import http_api as api, http_page as page, api_from
 from tools.sql import *
 from tools.kictotp import kictotp, new_secret
 from tools.db_users import look, look_sql, norm_user, dummy, pw_n, pw_r, pw_p
 
 
-def set_gen(k, v):
-    insert_to_sql({"table": "gen", "id": gen_data()[k]["id"], "set": {"val1": str(v)}})
-
-
-@pytest.fixture
-def gen_keep():
-    keep = {k: gen_data()[k]["val"] for k in ("login_fail_max", "login_fail_min", "login_slow_max_s")}
-    clear_fails()
-    yield
-    for k, v in keep.items():
-        set_gen(k, v)
-    clear_fails()
+pytestmark = pytest.mark.once      # in process (tests/inproc.py): the first pass only
 
 
 def fails(u):
@@ -338,96 +322,3 @@ def test_a_username_is_normalised_before_its_length_and_pattern_are_checked():
     st, a = api("api_register", dict(r, u="㎒" * 9 + tail, email=f"mhz{tail}{uuid.uuid4().hex[:6]}@example.com"))
     assert a["server"]["allow"] == 1, a
     assert kic_sql("SELECT username FROM users WHERE id = %s", args=(a["server"]["user_id"],)) == [("mhz" * 9 + tail,)]
-
-
-# ---------- behind a proxy ----------
-# A forwarding proxy of the test's own, as a load balancer is: it takes the viewers'
-# requests and sends them on to the site from 127.0.0.250 (the test config's
-# trusted_proxies), adding each viewer's address to X-Forwarded-For.
-
-@pytest.fixture(scope="module")
-def proxy():
-    s = urlsplit(site)
-
-    class Fwd(BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            xff = ", ".join(x for x in (self.headers.get("X-Forwarded-For"), self.client_address[0]) if x)
-            c = http.client.HTTPConnection(s.hostname, s.port, timeout=30, source_address=("127.0.0.250", 0))
-            try:
-                c.request("POST", self.path, body, {"Content-Type": self.headers["Content-Type"], "X-Forwarded-For": xff})
-                r = c.getresponse()
-                got = r.read()
-            finally:
-                c.close()
-            self.send_response(r.status)
-            self.send_header("Content-Type", r.headers["Content-Type"])
-            self.send_header("Content-Length", str(len(got)))
-            self.end_headers()
-            self.wfile.write(got)
-
-        def log_message(self, *a):
-            pass
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Fwd)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    yield srv.server_address[1]
-    srv.shutdown()
-    srv.server_close()
-
-
-def call(addr, port, meth, inp, hdr=None):
-    # (status, answer) of a call from addr to 127.0.0.1:port (the proxy, or the site itself)
-    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30, source_address=(addr, 0))
-    try:
-        c.request("POST", f"/cgi-bin/api?meth={meth}", json.dumps({"info": {}, "input": inp}),
-                  dict({"Content-Type": "application/json"}, **(hdr or {})))
-        r = c.getresponse()
-        return r.status, json.loads(r.read())["server"]
-    finally:
-        c.close()
-
-
-def seen(addr):
-    # the failures the site counted for a client address
-    w = sqlmod.sql("SELECT n FROM throttle WHERE name = %s", (f"addr {addr}",))[0]
-    return w[0][0] if w else 0
-
-
-def rand_ip():
-    return "127.0.%d.%d" % tuple(secrets.token_bytes(2))
-
-
-def test_behind_a_trusted_proxy_each_viewer_is_its_own_address(gen_keep, proxy):
-    u, p, uid = new_user()
-    owner, guesser = rand_ip(), rand_ip()
-    assert call(owner, proxy, "api_login", {"u": u, "p": p})[1]["allow"] == 1
-    # five wrong passwords from one viewer refuse that viewer, not the owner behind the same proxy
-    for i in range(5):
-        assert call(guesser, proxy, "api_login", {"u": u, "p": "wrong"})[1]["msg"] == "Wrong username, password or code"
-    a = call(guesser, proxy, "api_login", {"u": u, "p": p})[1]
-    assert a["allow"] == 0
-    assert "Too many" in a["msg"]
-    assert call(owner, proxy, "api_login", {"u": u, "p": p})[1]["allow"] == 1
-    # twenty failures of any kind refuse that viewer, not every user
-    for i in range(20):
-        call(guesser, proxy, "api_login", {"u": f"t_spray_{secrets.token_hex(3)}", "p": "x"})
-    assert "Too many" in call(guesser, proxy, "api_login", {"u": f"t_spray_{i}", "p": "x"})[1]["msg"]
-    v, pv, vid = new_user()
-    assert call(rand_ip(), proxy, "api_login", {"u": v, "p": pv})[1]["allow"] == 1
-    # the site counted the viewer, never the proxy
-    assert seen(guesser) >= 20
-    assert seen("127.0.0.250") == 0
-
-
-def test_a_viewer_cannot_choose_its_address_through_the_proxy_or_around_it(gen_keep, proxy):
-    u, p, uid = new_user()
-    me, other = rand_ip(), rand_ip()
-    port = urlsplit(site).port
-    # straight to the site: the header is nobody's word, the address is the connection's
-    call(me, port, "api_login", {"u": u, "p": "wrong"}, {"X-Forwarded-For": other})
-    assert seen(me) == 1
-    assert seen(other) == 0
-    # through the proxy: what the viewer wrote in front of the proxy's entry counts for nothing
-    call(me, proxy, "api_login", {"u": u, "p": "wrong"}, {"X-Forwarded-For": other})
-    assert seen(me) == 2
-    assert seen(other) == 0

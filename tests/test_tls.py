@@ -16,6 +16,8 @@ from conftest import top, new_user, clear_fails
 tls = "/opt/flyton/test/tls"
 ca = ssl.create_default_context(cafile=f"{tls}/ca.crt")      # checks the certificate as a browser does
 
+pytestmark = pytest.mark.once      # the https site is its own (CGI) whichever the pass: the first pass only
+
 
 def https(how, path, body=None, hdr=None):
     c = HTTPSConnection("127.0.0.1", 8094, timeout=30, context=ca)

@@ -1,5 +1,6 @@
 # test_tools.py: kic_refine, and the db_* tools (db_ses, db_users, db_log, db_tab)
 # against the real database.
+import pytest
 import os
 import subprocess
 
@@ -9,6 +10,8 @@ from tools.db_ses import *
 from tools.db_users import *
 from tools.db_log import *
 from tools.db_tab import *
+
+pytestmark = pytest.mark.once      # the tools, in this process, and install.sh: the first pass only
 
 
 def err(w):

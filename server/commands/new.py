@@ -118,20 +118,26 @@ def @name@(data):
     return h
 '''
 
-page_test = '''# test_page_@name@.py: the page @name@ (client/app/@rel@), as a user sees it.
-# Written by flyton new page; grow it with the page.
-from conftest import page, http
+page_test = '''# test_page_@name@.py: the page @name@ (client/app/@rel@), as a user sees it. In process
+# (tests/inproc.py: the site's own code, no Apache, milliseconds). Written by flyton new page;
+# grow it with the page.
+import pytest
+
+from inproc import page
+
+pytestmark = pytest.mark.once
 
 
 def test_@name@_shows_to_a_logged_in_user(user):
-    st, h, t = page(user["ses"], "@name@", "@start@")
+    st, h = page("@name@", user, "@start@")
     assert st == 200
-    assert "id=@name@" in t
+    assert "id=@name@" in h
 
 
 def test_@name@_needs_a_session():
-    st, h, t = page("no-such-session", "@name@", "@start@")
-    assert "id=@name@" not in t
+    st, h = page("@name@", "no-such-session", "@start@")
+    assert st == 302, "no session: to the login page"
+    assert "id=@name@" not in h
 '''
 
 
@@ -167,19 +173,25 @@ def api_@name@(data):
 '''
 
 api_test = '''# test_api_@name@.py: the API method api_@name@, called as call_server("api_@name@", inp) calls it.
-# Written by flyton new api; grow it with the method.
-from conftest import api
+# In process (tests/inproc.py: the site's own code, no Apache, milliseconds). Written by
+# flyton new api; grow it with the method.
+import pytest
+
+from inproc import api
+
+pytestmark = pytest.mark.once
 
 
 def test_api_@name@_answers_a_logged_in_user(user):
-    st, a = api("api_@name@", {}, user["ses"])
+    st, a = api("api_@name@", {}, user)
     assert st == 200
-    assert a["server"]["allow"] == 1, a
+    assert a["allow"] == 1, a
 
 
 def test_api_@name@_needs_a_session():
     st, a = api("api_@name@", {})
-    assert a["server"]["allow"] == 0
+    assert a["allow"] == 0
+    assert a["sact"] == "out"
 '''
 
 
@@ -309,9 +321,13 @@ def @name@_set(id, s):
 
 table_test_owned = '''# test_table_@name@.py: the @name@ table (sql/migrations/@file@) through tools/db_@name@.py,
 # on the test database. Written by flyton new table; grow it with the table.
+import pytest
+
 from conftest import new_user
 from tools.sql import *
 from tools.db_@name@ import *
+
+pytestmark = pytest.mark.once      # the database, in this process: the first pass of tests/run only
 
 
 def test_@name@_starts_at_its_id_range_and_has_the_rule_columns():
@@ -321,7 +337,7 @@ def test_@name@_starts_at_its_id_range_and_has_the_rule_columns():
         assert c in cols, c
     u, p, uid = new_user()
     w = @name@_add(uid, "first")
-    assert w["status"] and w["id"] >= @start@
+    assert w["id"] >= @start@
 
 
 def test_@name@_a_user_reaches_only_their_own_rows():
@@ -332,17 +348,24 @@ def test_@name@_a_user_reaches_only_their_own_rows():
     assert c == {"status": 1, "name": "milk"}
     id = @name@_add(a, c["name"])["id"]
     assert @name@_get(a, id)["name"] == "milk"
-    assert @name@_get(b, id) == {} and @name@_list(b) == []
+    assert @name@_get(b, id) == {}
+    assert @name@_list(b) == []
     assert @name@_set(b, id, {"is_active": 0})["status"] is False
-    assert [r["name"] for r in @name@_list(a)] == ["milk"] and db_@name@(a) == 1
+    assert [r["name"] for r in @name@_list(a)] == ["milk"]
+    assert db_@name@(a) == 1
     assert @name@_set(a, id, {"is_active": 0})["status"]
-    assert @name@_list(a) == [] and db_@name@(a) == 0
+    assert @name@_list(a) == []
+    assert db_@name@(a) == 0
 '''
 
 table_test_plain = '''# test_table_@name@.py: the @name@ table (sql/migrations/@file@) through tools/db_@name@.py,
 # on the test database. Written by flyton new table; grow it with the table.
+import pytest
+
 from tools.sql import *
 from tools.db_@name@ import *
+
+pytestmark = pytest.mark.once      # the database, in this process: the first pass of tests/run only
 
 
 def test_@name@_starts_at_its_id_range_and_has_the_rule_columns():

@@ -1,0 +1,13 @@
+# here-logs.sh: flyton here-logs (server/bin/flyton sources it; cmd_here_logs runs the command).
+cmd_here_logs() {
+  [ "$(id -u)" = 0 ] || die "run me as root: sudo server/bin/flyton logs (the log is the web server's)"
+  local f
+  f=$(cfg log_file /var/log/flyton/error.log)
+  [ -s "$f" ] || { say "no error logged yet ($f is empty)"; return 0; }
+  if [ -n "${1:-}" ]; then
+    grep -F " ref $1 " "$f" || die "no reference $1 in $f (rotated logs: $f.1, *.gz)"
+    return 0
+  fi
+  tail -n 60 "$f"
+  say "(the last 60 lines of $f; flyton logs REF prints one error whole)"
+}

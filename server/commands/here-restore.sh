@@ -1,0 +1,38 @@
+# here-restore.sh: flyton here-restore (server/bin/flyton sources it; cmd_here_restore runs the command).
+cmd_here_restore() {
+  local b=${1:?backup} f db side old now tabs ren t
+  f=$home/backups/$b.sql.gz
+  [ -s "$f" ] || die "no backup $f"
+  db=$(PYTHONPATH=$home/shared "$venv/bin/python" -c "import config; print(config.db['name'])")
+  side="${db}_restore"
+  old="${db}_replaced"
+  now=$(date -u +%Y%m%d-%H%M%S)-before-restore
+  say "-- the database $db as it is now: $home/backups/$now.sql.gz"
+  mysqldump --single-transaction --routines --triggers "$db" | gzip > "$home/backups/$now.sql.gz.tmp" ||
+    { rm -f "$home/backups/$now.sql.gz.tmp"; die "the backup of the database as it is failed: nothing changed"; }
+  mv "$home/backups/$now.sql.gz.tmp" "$home/backups/$now.sql.gz"
+  say "-- $b into the side database $side"
+  mysql -e "DROP DATABASE IF EXISTS \`$side\`; CREATE DATABASE \`$side\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+  if ! gunzip -c "$f" | mysql "$side"; then
+    mysql -e "DROP DATABASE IF EXISTS \`$side\`"
+    die "$b does not load: nothing changed"
+  fi
+  say "ok: $(mysql -Nse "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = '$side'") tables"
+  say "-- swap: the tables of $db for those of the backup, in one RENAME TABLE"
+  ren=""
+  for t in $(mysql -Nse "SELECT table_name FROM information_schema.tables WHERE table_schema = '$db'"); do
+    ren="$ren, \`$db\`.\`$t\` TO \`$old\`.\`$t\`"
+  done
+  for t in $(mysql -Nse "SELECT table_name FROM information_schema.tables WHERE table_schema = '$side'"); do
+    ren="$ren, \`$side\`.\`$t\` TO \`$db\`.\`$t\`"
+  done
+  mysql -e "DROP DATABASE IF EXISTS \`$old\`; CREATE DATABASE \`$old\`; RENAME TABLE ${ren#, }" ||
+    { mysql -e "DROP DATABASE IF EXISTS \`$side\`; DROP DATABASE IF EXISTS \`$old\`"; die "the swap failed: nothing changed"; }
+  mysql -e "DROP DATABASE IF EXISTS \`$side\`; DROP DATABASE IF EXISTS \`$old\`"
+  log_release "$(basename "$(readlink $home/current)")" "database restored from $b (before: $now)"
+  say "-- graceful reload and health"
+  here_reload_check || say "!! the site is not healthy with this database: flyton restore HOST $now undoes it"
+  "$home/current/server/bin/flyton" migrate --status | grep -Eq ' pending( |$)' &&
+    say "note: the current release has migrations this backup has not had: sudo server/bin/flyton migrate there"
+  say "ok: $db is as in $b; the database before is backup $now"
+}

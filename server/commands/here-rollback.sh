@@ -1,0 +1,29 @@
+# here-rollback.sh: flyton here-rollback (server/bin/flyton sources it; cmd_here_rollback runs the command).
+cmd_here_rollback() {
+  local cur prev="" d
+  cur=$(basename "$(readlink $home/current)")
+  if [ -n "${1:-}" ]; then
+    [ -d "$home/releases/$1" ] || die "no release $1 on this machine (flyton releases)"
+    [ "$1" != "$cur" ] || die "$1 is the current release already"
+    prev=$1
+  else
+    for d in $(ls -1 $home/releases | sort -r); do
+      [[ "$d" < "$cur" ]] || continue
+      is_bad "$d" && { say "   (skipped $d: $(grep -P "^$d\t" $home/releases.log | tail -n 1 | cut -f2))"; continue; }
+      prev=$d
+      break
+    done
+    [ -n "$prev" ] || die "there is no good release before $cur (flyton releases; flyton rollback HOST RELEASE names one)"
+  fi
+  say "-- switch: current -> releases/$prev (was $cur)"
+  switch_to "$prev"
+  if here_reload_check; then
+    log_release "$cur" "rolled back from (to $prev)"
+    log_release "$prev" "rolled back to (from $cur)"
+    say "ok: release $prev serves again; the database was not changed"
+    return 0
+  fi
+  switch_to "$cur"
+  here_reload_check || true
+  die "$prev failed its health check; $cur serves again"
+}

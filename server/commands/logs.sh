@@ -1,0 +1,23 @@
+# logs.sh: flyton logs (server/bin/flyton sources it; cmd_logs runs the command).
+cmd_logs() {
+  if [ "${1:-}" = --help ]; then
+    say "usage: sudo server/bin/flyton logs [HOST] [REF]"
+    say "  the error log of pages and API methods (every line carries its reference): REF, the"
+    say "  reference an error page or an API answer showed, prints that error whole; without it,"
+    say "  the last 60 lines. HOST: the log of that prod machine, over ssh"
+    return 0
+  fi
+  local h="" r="" a
+  for a in "$@"; do
+    if [[ "$a" =~ ^[0-9a-f]{8}$ ]]; then [ -z "$r" ] || die "usage: flyton logs [HOST] [REF]"; r=$a
+    elif [ -z "$h" ]; then h=$a
+    else die "usage: flyton logs [HOST] [REF] (REF: 8 hex digits, as the error page shows it)"; fi
+  done
+  if [ -n "$h" ]; then
+    need_host "$h"
+    reach "$h"
+    on "$h" "$home/current/server/bin/flyton here-logs $r"
+    return
+  fi
+  cmd_here_logs "$r"
+}

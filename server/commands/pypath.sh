@@ -1,0 +1,9 @@
+# pypath.sh: flyton pypath (server/bin/flyton sources it; cmd_pypath runs the command).
+cmd_pypath() {
+  if [ "${1:-}" = --help ]; then
+    say "usage: server/bin/flyton pypath"
+    say "  the import path (server/pypath after the folder of config.py), for PYTHONPATH"
+    return 0
+  fi
+  say "$pypath"
+}

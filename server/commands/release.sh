@@ -1,0 +1,77 @@
+# release.sh: what the prod-side commands (here-init, here-deploy, here-rollback, here-restore,
+# here-releases) share: the release folders, current, the shared files, backups. Sourced by server/bin/flyton.
+
+log_release() {
+  # releases.log: id, event, when, by (one line each, newest last)
+  printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$(date -u '+%Y-%m-%d %H:%M:%S')" "${FLYTON_BY:-$(who)}" >> $home/releases.log
+}
+
+link_shared() {
+  # what belongs to the machine, not to a release: config.py and uploaded files
+  local r=$home/releases/$1
+  mkdir -p $home/shared/files
+  rm -f "$r/server/config.py"
+  ln -s $home/shared/config.py "$r/server/config.py"
+  rm -rf "$r/client/pages/files"
+  ln -s $home/shared/files "$r/client/pages/files"
+}
+
+switch_to() {
+  # current -> releases/ID, in one rename (a request sees the old or the new, never none)
+  ln -sfn "releases/$1" $home/current.new
+  mv -Tf $home/current.new $home/current
+}
+
+here_reload_check() {
+  # reload the daemons, then the health check; 0 when healthy
+  "$home/current/server/bin/flyton" reload flyton &&
+    "$home/current/server/bin/flyton" health --all
+}
+
+prune() {
+  # the newest $keep releases stay, and current always; the newest $keep backups
+  local cur d
+  cur=$(basename "$(readlink $home/current)")
+  for d in $(ls -1 $home/releases | sort -r | tail -n +$((keep + 1))); do
+    [ "$d" = "$cur" ] && continue
+    rm -rf "${home:?}/releases/$d"
+    say "removed the old release $d"
+  done
+  ls -1t $home/backups/*.sql.gz 2>/dev/null | tail -n +$((keep + 1)) | xargs -r rm -f
+}
+
+fail_release() {
+  # a release that did not make it: logged, its folder removed (it never serves, and
+  # rollback goes back to releases that did), then the reason
+  log_release "$1" "$2"
+  rm -rf "${home:?}/releases/$1"
+  die "$3"
+}
+
+check_migrations() {
+  # the backup loaded into a scratch database, the new release's migrations run on it
+  local r=$1 db=$2 id=$3 s c rc=0 u
+  s="${db}_promote_check"
+  c=$(mktemp -d)
+  u=$(PYTHONPATH=$home/shared "$venv/bin/python" -c "import config; print(config.db['user'])")
+  ( umask 077; sed -e "s|\"name\": \"$db\"|\"name\": \"$s\"|" $home/shared/config.py > "$c/config.py" )   # a password
+  grep -q "\"name\": \"$s\"" "$c/config.py" || { rm -rf "$c"; say "cannot point a config at the copy"; return 1; }
+  mysql -e "DROP DATABASE IF EXISTS \`$s\`; CREATE DATABASE \`$s\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci; GRANT ALL PRIVILEGES ON \`$s\`.* TO '$u'@'localhost'"
+  # the migrations run as the owner account when there is one
+  mysql -Nse "SELECT 1 FROM mysql.user WHERE user = '${u}_owner'" | grep -q 1 &&
+    mysql -e "GRANT ALL PRIVILEGES ON \`$s\`.* TO '${u}_owner'@'localhost'"
+  gunzip -c "$home/backups/$id.sql.gz" | mysql "$s" || rc=1
+  [ $rc = 0 ] && { FLYTON_CONFIG_DIR=$c "$r/server/bin/flyton" migrate | sed 's/^/   copy: /' || rc=1; }
+  # a failed migrate prints its reason on stderr: it shows as it is
+  mysql -e "DROP DATABASE IF EXISTS \`$s\`"
+  rm -rf "$c"
+  return $rc
+}
+
+is_bad() {
+  # 0 when the last word releases.log has for release $1 is a failure or a rollback away from it
+  local e
+  e=$(grep -P "^$1\t" $home/releases.log 2>/dev/null | tail -n 1 | cut -f2)
+  case "$e" in failed*|"rolled back from"*) return 0 ;; esac
+  return 1
+}

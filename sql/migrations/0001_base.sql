@@ -127,7 +127,7 @@ CREATE TABLE IF NOT EXISTS logs (
 
 
 -- ses_arc, logs_arc: the archive. The same columns as ses and logs; the archive
--- engine (server/commands/archive.py) moves ended sessions and old logs here.
+-- engine (server/apis/tools/cron/archive.py) moves ended sessions and old logs here.
 -- DROP (loses the history):   DROP TABLE ses_arc;  DROP TABLE logs_arc;
 -- example rows: as in ses and logs.
 CREATE TABLE IF NOT EXISTS ses_arc LIKE ses;

@@ -12,6 +12,8 @@ tls_check() {
   openssl x509 -noout -checkend 0 -in "$1" >/dev/null || die "the certificate $1 has expired"
 }
 
+tls_dir=${FLYTON_ETC:-/etc/flyton}    # tests: their own
+
 cmd_tls() {
   # tls [--cert FILE --key FILE | --self-signed | --off]: what the prod site serves https with,
   # recorded in $tls_dir/tls ("cert PATH" and "key PATH" lines, or "off")

@@ -41,8 +41,16 @@ if ($api) {
     foreach ($t->get_result()->fetch_all(MYSQLI_ASSOC) as $r) {
         $todos[] = ["id" => $r["id"], "name" => $r["name"], "done" => $r["done"], "created_at" => $r["created_at"]];
     }
+    $c = $db->prepare("SELECT done, COUNT(*) AS n FROM todo WHERE user_id = ? AND is_active = 1 GROUP BY done");
+    $c->bind_param("i", $w["id"]);
+    $c->execute();
+    $count = ["open" => 0, "done" => 0];
+    foreach ($c->get_result()->fetch_all(MYSQLI_ASSOC) as $r) {
+        $count[$r["done"] ? "done" : "open"] = $r["n"];
+    }
     header("Content-Type: application/json; charset=utf-8");
-    echo json_encode(["server" => ["method" => "api_todo_list", "allow" => 1, "todos" => $todos, "server_ver" => "1"]]);
+    echo json_encode(["server" => ["method" => "api_todo_list", "allow" => 1, "todos" => $todos, "count" => $count,
+                                   "server_ver" => "1.0.0"]], JSON_UNESCAPED_UNICODE);
     exit;
 }
 $name = htmlspecialchars(trim(($w["FirstName"] ?? "") . " " . ($w["LastName"] ?? "")) ?: $w["username"]);

@@ -28,6 +28,7 @@ ses_q = """SELECT u.*, s.id AS ses_id, s.data AS ses_data,
            WHERE s.id = %s AND s.is_active = 1"""
 todo_q = """SELECT `id`, `name`, `done`, `created_at` FROM `todo` WHERE `user_id` = %s AND `todo`.`is_active` = %s
             ORDER BY `id` DESC"""
+count_q = """SELECT `done`, COUNT(*) FROM `todo` WHERE `user_id` = %s AND `todo`.`is_active` = %s GROUP BY `done`"""
 
 
 def bench_ref(environ, start_response):
@@ -45,7 +46,11 @@ def bench_ref(environ, start_response):
         query("UPDATE ses SET updated_at = NOW() WHERE id = %s", (key,))
     if environ.get("PATH_INFO") == "/api":
         todos = [{"id": t[0], "name": t[1], "done": t[2], "created_at": str(t[3])} for t in query(todo_q, (w["id"], 1))]
-        b = json.dumps({"server": {"method": "api_todo_list", "allow": 1, "todos": todos, "server_ver": "1"}}).encode()
+        count = {"open": 0, "done": 0}
+        for t in query(count_q, (w["id"], 1)):
+            count["done" if t[0] else "open"] = t[1]
+        srv = {"method": "api_todo_list", "allow": 1, "todos": todos, "count": count, "server_ver": getattr(config, "version", "1")}
+        b = json.dumps({"server": srv}, ensure_ascii=False).encode()
         start_response("200 OK", [("Content-Type", "application/json; charset=utf-8"), ("Content-Length", str(len(b)))])
         return [b]
     if environ.get("PATH_INFO") == "/full":

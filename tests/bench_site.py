@@ -45,6 +45,7 @@ def bench_site():
     r["wsgi_page"] = ab("persistent: page dashboard", wsgi + page, 4, 4000)
     r["wsgi_api"] = ab("persistent: API api_todo_list", wsgi + api, 4, 4000, body.name)
     same(wsgi + page, ref + f"/ref/full?ses={ses}", php + f"/bench_ref.php/full?ses={ses}")
+    same_json(body.name, wsgi + api, ref + "/ref/api", php + "/bench_ref.php/api")
     r["ref_page"] = ab("bare WSGI reference: short page", ref + f"/ref/page?ses={ses}", 4, 4000)
     r["ref_full"] = ab("bare WSGI reference: the same page", ref + f"/ref/full?ses={ses}", 4, 4000)
     r["ref_api"] = ab("bare WSGI reference: API", ref + "/ref/api", 4, 4000, body.name)
@@ -77,6 +78,17 @@ def same(*urls):
     for u, b in zip(urls[1:], pages[1:]):
         if b != pages[0]:
             raise SystemExit(f"{u} is not the page Flyton sends ({len(b)} bytes, Flyton {len(pages[0])})")
+
+
+def same_json(post, *urls):
+    # the references answer the API call with what Flyton answers (the same JSON)
+    import urllib.request
+    b = open(post, "rb").read()
+    got = [json.loads(urllib.request.urlopen(urllib.request.Request(u, b, {"Content-Type": "application/json"}),
+                                             timeout=30).read()) for u in urls]
+    for u, a in zip(urls[1:], got[1:]):
+        if a != got[0]:
+            raise SystemExit(f"{u} does not answer what Flyton answers:\n{a}\n{got[0]}")
 
 
 def ab(name, url, c, n, post="", secs=0):

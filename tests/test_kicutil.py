@@ -136,3 +136,10 @@ def test_kicnav_is_urlencode_whatever_the_values():
         q = {"app": "start", "r": "309012", "ses": "tok-_.~9", "rpage": "todo"}
         q.update({k: v for k, v in more.items() if k != "use"})
         assert kicnav("todo", "tok-_.~9", more) == "/cgi-bin/p?" + urllib.parse.urlencode(q), more
+
+
+def test_js_arg_of_a_url_is_what_json_and_esc_make_of_it():
+    # js_arg skips json.dumps for a plain URL: the text must be the same either way
+    for s in ("/cgi-bin/p?app=start&r=309012&ses=a-b_c.d~e&rpage=x%20", "", 'a"b', "<", "x y", "é", "\\", "\n",
+              "a+b%2F/?", "&amp;", "'", 5, None):
+        assert js_arg(s) == esc(json.dumps(s)), s

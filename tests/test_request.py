@@ -150,3 +150,22 @@ def test_commands_are_apart_and_run_nothing_on_import(capsys):
         fn = "cmd_" + f[:-3].replace("-", "_")
         assert f"\n{fn}() {{" in open(f"{d}/{f}").read(), f"{f} has no {fn}()"
     assert len(open(f"{top}/server/bin/flyton").read().splitlines()) < 120, "server/bin/flyton only finds the command"
+
+
+def test_one_import_path_written_once_and_shadowing_nothing():
+    # server/pypath is the only place the path is written; no module on it hides one of Python's own
+    import os
+    import sys
+    import subprocess
+    from conftest import top
+    dirs = [x for x in open(f"{top}/server/pypath").read().splitlines() if x and not x.startswith("#")]
+    assert dirs == ["client/app", "server/apis", "server/cgi-bin"], dirs
+    for d in dirs:
+        for f in os.listdir(f"{top}/{d}"):
+            name = f[:-3] if f.endswith(".py") else f
+            assert name not in sys.stdlib_module_names, f"{d}/{f} would hide Python's own {name}"
+    # nobody writes the path out by hand (the folders, joined with ":")
+    out = subprocess.run(["grep", "-rlE", "--exclude-dir=__pycache__", "--exclude=pypath", "--exclude=test_request.py",
+                          r"client/app:|apis:\S*server", "install.sh", "server", "tests", "docs", "apache2-flyton.conf",
+                          "README.md"], cwd=top, capture_output=True, text=True).stdout.split()
+    assert out == [], f"the import path written out in {out}: use server/bin/flyton pypath"

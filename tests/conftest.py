@@ -179,16 +179,22 @@ def chromium_page():
 
 @contextlib.contextmanager
 def config_lines(text):
-    # the test instance's config.py with text added, for the time of a with block
+    # the test instance's config.py with text added, for the time of a with block: for the
+    # site, and for the in-process client (this process's config module)
     keep = open(cfg_file).read()
+    was = dict(vars(config))
     try:
         with open(cfg_file, "a") as f:
             f.write("\n" + text + "\n")
+        exec(text, vars(config))
         reload_site()
         yield
     finally:
         with open(cfg_file, "w") as f:
             f.write(keep)
+        for k in [k for k in vars(config) if k not in was]:
+            delattr(config, k)
+        vars(config).update(was)
         reload_site()
 
 

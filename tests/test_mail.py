@@ -13,7 +13,9 @@ import pytest
 from aiosmtpd.controller import Controller
 
 import config
-from conftest import site, chromium_page, api, api_from, login, new_user, clear_fails, config_lines, error_log
+from conftest import site, chromium_page, login, new_user, clear_fails, config_lines, error_log
+from conftest import api as site_api
+from inproc import http_api as api, api_from     # in process; the answer's timing and the browser: the site
 from tools.sql import *
 from tools.kicmail import kicmail
 
@@ -81,6 +83,7 @@ def mail_user():
     return {"u": u, "p": p, "id": uid, "e": e}
 
 
+@pytest.mark.once
 def test_kicmail_sends_and_says_clearly_when_it_cannot(smtp, monkeypatch):
     box = smtp["box"]
     box.got.clear()
@@ -108,6 +111,7 @@ def test_kicmail_sends_and_says_clearly_when_it_cannot(smtp, monkeypatch):
     assert "kicmail: could not send to dana@example.com" in open(config.log_file).read()
 
 
+@pytest.mark.once
 def test_forgot_password_mails_a_single_use_link_that_sets_the_password(mailsite):
     m = mail_user()
     s1, s2 = login(m["u"], m["p"]), login(m["u"], m["p"])       # two tabs, logged in
@@ -140,6 +144,7 @@ def test_forgot_password_mails_a_single_use_link_that_sets_the_password(mailsite
     assert api("api_login", {"u": m["u"], "p": "a-new-password-1"})[1]["server"]["allow"] == 1
 
 
+@pytest.mark.once
 def test_the_answer_is_the_same_for_an_address_nobody_has(mailsite):
     m = mail_user()
     t0 = time.monotonic()
@@ -181,9 +186,9 @@ def test_a_slow_mail_server_does_not_show_in_the_answer():
                           f'"timeout": 30}}\nsite_url = "{site}"'):
             m = mail_user()
             t0 = time.monotonic()
-            st1, a1 = api("api_pw_forgot", {"email": m["e"]})
+            st1, a1 = site_api("api_pw_forgot", {"email": m["e"]})
             t1 = time.monotonic()
-            st2, a2 = api("api_pw_forgot", {"email": f"nobody_{secrets.token_hex(4)}@example.com"})
+            st2, a2 = site_api("api_pw_forgot", {"email": f"nobody_{secrets.token_hex(4)}@example.com"})
             assert (st1, a1) == (st2, a2)
             assert a1["server"]["allow"] == 1
             assert t1 - t0 < 5, f"the answer waited {t1 - t0:.1f} s: for the mail server"
@@ -194,6 +199,7 @@ def test_a_slow_mail_server_does_not_show_in_the_answer():
         c.stop()
 
 
+@pytest.mark.once
 def test_a_link_expires_and_a_newer_one_ends_the_older(mailsite):
     m = mail_user()
     api("api_pw_forgot", {"email": m["e"]})
@@ -212,6 +218,7 @@ def test_a_link_expires_and_a_newer_one_ends_the_older(mailsite):
     assert api("api_login", {"u": m["u"], "p": m["p"]})[1]["server"]["allow"] == 1
 
 
+@pytest.mark.once
 def test_asking_for_links_is_throttled_per_address_and_per_client(mailsite):
     m = mail_user()
     a_ip, b_ip = "127.0.%d.%d" % tuple(secrets.token_bytes(2)), "127.0.%d.%d" % tuple(secrets.token_bytes(2))
@@ -237,6 +244,7 @@ def guess(u, ips, n):
     return [api_from(ips[i % len(ips)], "api_login", {"u": u, "p": f"wrong{i}"})[1]["server"] for i in range(n)]
 
 
+@pytest.mark.once
 def test_guessers_on_four_addresses_hold_a_new_address_until_a_reset_link_is_used_there(mailsite):
     # the decision (tools/throttle.py): the name's slow-down holds every address not known
     # for the user; the refusal points to "forgot password", whose link makes the address known
@@ -283,6 +291,7 @@ def email_of(uid):
     return kic_sql("SELECT email FROM users WHERE id = %s", args=(uid,))[0][0]
 
 
+@pytest.mark.once
 def test_a_new_address_is_the_users_once_the_link_mailed_to_it_is_opened(mailsite):
     # register: the address is not the user's until its link is opened
     e = f"u_{secrets.token_hex(5)}@example.com"

@@ -249,23 +249,20 @@ from tools.sql import *
 
 def db_@name@(user_id):
     # how many active rows the user has
-    w = find_in_sql({"table": "@name@", "what": "count(*)", "where": {"user_id": user_id}, "is_active": 1})
-    return w[0] if isinstance(w, tuple) else 0
+    return count_in_sql({"table": "@name@", "where": {"user_id": user_id}, "is_active": 1})[0]
 
 
 def @name@_list(user_id):
     # the user's active rows as dicts, newest first
     w = find_in_sql({"table": "@name@", "what": "id,name,created_at", "where": {"user_id": user_id}, "is_active": 1,
-                     "sort": "id", "desc": 1, "all": 1})
-    if not isinstance(w, list):
-        return []
+                     "sort": "id", "desc": 1, "all": 1}) or []
     return [{"id": r[0], "name": r[1], "created_at": r[2]} for r in w]
 
 
 def @name@_get(user_id, id):
     # one active row of the user as a dict, or {} (also when it is someone else's)
     w = find_in_sql({"table": "@name@", "what": "id,name", "where": {"id": id, "user_id": user_id}, "is_active": 1})
-    if not isinstance(w, tuple):
+    if not w:
         return {}
     return {"id": w[0], "name": w[1]}
 
@@ -287,23 +284,20 @@ from tools.sql import *
 
 def db_@name@():
     # how many active rows there are
-    w = find_in_sql({"table": "@name@", "what": "count(*)", "is_active": 1})
-    return w[0] if isinstance(w, tuple) else 0
+    return count_in_sql({"table": "@name@", "is_active": 1})[0]
 
 
 def @name@_list(limit=100, offset=0):
     # active rows as dicts, newest first, a page at a time
     w = find_in_sql({"table": "@name@", "what": "id,name,created_at", "is_active": 1, "sort": "id", "desc": 1,
-                     "limit": f"{int(offset)},{int(limit)}", "all": 1})
-    if not isinstance(w, list):
-        return []
+                     "limit": f"{int(offset)},{int(limit)}", "all": 1}) or []
     return [{"id": r[0], "name": r[1], "created_at": r[2]} for r in w]
 
 
 def @name@_get(id):
     # one active row as a dict, or {}
     w = find_in_sql({"table": "@name@", "what": "id,name", "where": {"id": id}, "is_active": 1})
-    if not isinstance(w, tuple):
+    if not w:
         return {}
     return {"id": w[0], "name": w[1]}
 

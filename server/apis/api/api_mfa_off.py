@@ -3,12 +3,13 @@
 from tools.sql import *
 from tools.kicapi import *
 from tools.db_ses import end_user_ses
+from tools.db_users import my_user
 from tools.reauth import reauth
 
 
 def api_mfa_off(data):
     uid = data["s"]["my_user_id"]
-    m = get_data("users", uid).get("mfa") or {}
+    m = my_user().get("mfa") or {}     # read with the session: no query
     if not m.get("on"):
         api_ok({"mfa": 0})
         return

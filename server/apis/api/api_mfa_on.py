@@ -3,6 +3,7 @@
 from tools.sql import *
 from tools.kicapi import *
 from tools.db_ses import *
+from tools.db_users import my_user
 from tools.kictotp import check_totp
 from tools.reauth import reauth
 
@@ -13,7 +14,7 @@ def api_mfa_on(data):
     if not secret:
         api_err("Open the two-step login page again")
         return
-    if (get_data("users", data["s"]["my_user_id"]).get("mfa") or {}).get("on"):
+    if (my_user().get("mfa") or {}).get("on"):     # read with the session: no query
         api_err("Two-step login is on already: turn it off first")
         return
     if not reauth(data):      # the password (two-step login is off here, so no code is asked)

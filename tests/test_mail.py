@@ -67,6 +67,14 @@ def mailsite(smtp):
         yield smtp["box"]
 
 
+@pytest.fixture
+def quick(monkeypatch):
+    # "forgot password" answers after a floor of 1.5 s whatever it did (tested once, below); the
+    # in-process tests that are about links and limits, not time, need not wait it out
+    import api.api_pw_forgot as m
+    monkeypatch.setattr(m, "floor", 0.0)
+
+
 def body_of(m):
     return m.get_body(("plain",)).get_content()
 
@@ -112,7 +120,7 @@ def test_kicmail_sends_and_says_clearly_when_it_cannot(smtp, monkeypatch):
 
 
 @pytest.mark.once
-def test_forgot_password_mails_a_single_use_link_that_sets_the_password(mailsite):
+def test_forgot_password_mails_a_single_use_link_that_sets_the_password(mailsite, quick):
     m = mail_user()
     s1, s2 = login(m["u"], m["p"]), login(m["u"], m["p"])       # two tabs, logged in
     st, a = api("api_pw_forgot", {"email": m["e"].upper()})
@@ -200,7 +208,7 @@ def test_a_slow_mail_server_does_not_show_in_the_answer():
 
 
 @pytest.mark.once
-def test_a_link_expires_and_a_newer_one_ends_the_older(mailsite):
+def test_a_link_expires_and_a_newer_one_ends_the_older(mailsite, quick):
     m = mail_user()
     api("api_pw_forgot", {"email": m["e"]})
     api("api_pw_forgot", {"email": m["e"]})
@@ -219,7 +227,7 @@ def test_a_link_expires_and_a_newer_one_ends_the_older(mailsite):
 
 
 @pytest.mark.once
-def test_asking_for_links_is_throttled_per_address_and_per_client(mailsite):
+def test_asking_for_links_is_throttled_per_address_and_per_client(mailsite, quick):
     m = mail_user()
     a_ip, b_ip = "127.0.%d.%d" % tuple(secrets.token_bytes(2)), "127.0.%d.%d" % tuple(secrets.token_bytes(2))
     for i in range(5):
@@ -245,7 +253,7 @@ def guess(u, ips, n):
 
 
 @pytest.mark.once
-def test_guessers_on_four_addresses_hold_a_new_address_until_a_reset_link_is_used_there(mailsite):
+def test_guessers_on_four_addresses_hold_a_new_address_until_a_reset_link_is_used_there(mailsite, quick):
     # the decision (tools/throttle.py): the name's slow-down holds every address not known
     # for the user; the refusal points to "forgot password", whose link makes the address known
     m = mail_user()
@@ -292,7 +300,7 @@ def email_of(uid):
 
 
 @pytest.mark.once
-def test_a_new_address_is_the_users_once_the_link_mailed_to_it_is_opened(mailsite):
+def test_a_new_address_is_the_users_once_the_link_mailed_to_it_is_opened(mailsite, quick):
     # register: the address is not the user's until its link is opened
     e = f"u_{secrets.token_hex(5)}@example.com"
     r = {"u": "r_" + secrets.token_hex(4), "p": "longenough", "first": "A", "last": "B", "email": e}

@@ -288,14 +288,13 @@ def test_rollback_returns_the_previous_release_and_keeps_config_and_files():
 @pytest.mark.parametrize("args", ["rollback flyprod --help", "rollback --help flyprod", "promote flyprod --skip-tests --help",
                                   "restore flyprod x -h", "prod-init flyprod --help", "logs flyprod --help"])
 def test_help_anywhere_prints_help_and_does_nothing(args):
-    cur, rs = current(), releases()
-    log = on_prod("cat /srv/flyton/releases.log")
+    # prod as it was: current, the releases and their log (one ssh call)
+    state = "readlink /srv/flyton/current; ls -1 /srv/flyton/releases; cat /srv/flyton/releases.log"
+    before = on_prod(state)
     rc, out = flyton(args)
     assert rc == 0, out
     assert out.startswith("usage: sudo server/bin/flyton " + args.split()[0]), out
-    assert current() == cur
-    assert releases() == rs
-    assert on_prod("cat /srv/flyton/releases.log") == log
+    assert on_prod(state) == before, "the help changed something on prod"
 
 
 def test_unknown_words_are_refused():

@@ -1,17 +1,45 @@
 # inproc.py: the in-process test client. page() and api() call the WSGI entry of the
 # persistent runtime (server/cgi-bin/p4wsgi.py) directly, in this process, on the test
 # database: the same front controllers, session, pages and methods as over HTTP, without
-# Apache, so a page's or a method's tests take milliseconds. What needs a real server
+# Apache, so a page's or a method's tests take milliseconds. As on the site, the request's
+# database account is the site's (rows only), whatever the test's own is. What needs a real server
 # (the runtimes, Apache's config, headers on the wire, TLS, the browser) is tested over HTTP.
 #   st, h = page("todo", user)                 (status, html)
 #   st, a = api("api_todo_add", {"name": "x"}, user)     (status, the "server" dict)
 import io
 import json
+import threading
+import contextlib
 from urllib.parse import urlencode
 
 import p4wsgi
+from tools import sql
 
 host = "127.0.0.1:8091"
+sites = threading.local()     # per thread: its connection as the site's account, kept between calls
+
+
+@contextlib.contextmanager
+def as_site():
+    # the request runs as the site does: on a connection of the site's database account (rows
+    # only, no tables), not on the test's own (the owner's, that makes the tests' tables). The
+    # thread's connection is swapped for the time of the block, and kept for the next one.
+    mine = dict(sql.local.__dict__)
+    sql.local.__dict__.clear()
+    sql.local.__dict__.update(getattr(sites, "state", {"db": None, "tx": 0, "pid": 0, "used": 0}))
+    sql.local.site = 1
+    try:
+        yield
+    finally:
+        sites.state = dict(sql.local.__dict__)
+        sql.local.__dict__.clear()
+        sql.local.__dict__.update(mine)
+
+
+def site_sql(q, args=()):
+    # one statement on the site's connection of this thread (a test that makes it fail: LOCK TABLES)
+    with as_site():
+        return sql.sql(q, args)
 
 
 def call(path, qs, body=b"", ctype="", method="GET", headers=None, addr="127.0.0.1"):
@@ -30,10 +58,11 @@ def call(path, qs, body=b"", ctype="", method="GET", headers=None, addr="127.0.0
         got["status"] = int(status.split()[0])
         got["headers"] = dict(hs)
 
-    out = p4wsgi.application(env, start_response)
-    b = b"".join(out)
-    if hasattr(out, "close"):
-        out.close()      # the jobs left for after the answer run now, as mod_wsgi runs them
+    with as_site():
+        out = p4wsgi.application(env, start_response)
+        b = b"".join(out)
+        if hasattr(out, "close"):
+            out.close()      # the jobs left for after the answer run now, as mod_wsgi runs them
     return got["status"], got["headers"], b.decode("utf-8", "replace")
 
 

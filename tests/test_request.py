@@ -4,7 +4,7 @@
 import pytest
 
 from conftest import config
-from inproc import api, page
+from inproc import api, page, site_sql
 from tools.sql import *
 from tools.kicreq import kicreq, kicreq_new, has_role
 from tools.kicweb import kicdata
@@ -64,9 +64,9 @@ def api_t_ret(data):
 
 
 def locked():
-    # the next statements on other tables fail with error 1100, as a real database failure does: the
-    # session and its user can still be read (db_ses reads ses AS s, users AS u and gen), nothing else
-    sql("LOCK TABLES ses AS s READ, users AS u READ, gen READ")
+    # the site's next statements on other tables fail with error 1100, as a real database failure does:
+    # the session and its user can still be read (db_ses reads ses AS s, users AS u and gen), nothing else
+    site_sql("LOCK TABLES ses AS s READ, users AS u READ, gen READ")
 
 
 def test_a_failed_lookup_is_not_read_as_found(user, admin):
@@ -75,7 +75,7 @@ def test_a_failed_lookup_is_not_read_as_found(user, admin):
     try:
         st, a = api("api_user_off", {"id": user["id"]}, admin)
     finally:
-        sql("UNLOCK TABLES")
+        site_sql("UNLOCK TABLES")
     assert st == 500, a
     assert a["allow"] == 0
     assert a["err"].startswith("database error, reference "), a
@@ -100,7 +100,7 @@ def test_a_page_whose_query_fails_shows_the_error_page(admin):
     try:
         st, h = page("users", admin)
     finally:
-        sql("UNLOCK TABLES")
+        site_sql("UNLOCK TABLES")
     assert st == 500, h[:300]
     assert "The database could not do it. Reference: " in h
     assert "Traceback" not in h
@@ -169,3 +169,20 @@ def test_one_import_path_written_once_and_shadowing_nothing():
                           r"client/app:|apis:\S*server", "install.sh", "server", "tests", "docs", "apache2-flyton.conf",
                           "README.md"], cwd=top, capture_output=True, text=True).stdout.split()
     assert out == [], f"the import path written out in {out}: use server/bin/flyton pypath"
+
+
+def test_an_in_process_request_has_the_sites_database_rights_not_the_tests(temp_file, user):
+    # the tests make their tables as the owner; a method run in process may change rows only, as on the site
+    temp_file("server/apis/api/api_t_ddl2.py", '''
+from tools.sql import *
+from tools.kicapi import *
+def api_t_ddl2(data):
+    kic_sql("CREATE TABLE t_inproc_ddl (id INT)")
+    api_ok()
+''')
+    st, a = api("api_t_ddl2", {}, user)
+    assert st == 500, a
+    assert a["err"].startswith("database error"), a
+    tables = [r[0] for r in sql("SHOW TABLES")[0]]
+    assert "t_inproc_ddl" not in tables
+    assert sql("SELECT CURRENT_USER()")[0][0][0].endswith("_owner@localhost"), "the test itself stays the owner"

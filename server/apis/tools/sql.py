@@ -62,9 +62,10 @@ def sql(q, args=(), dic=0):
 def creds():
     # the account to connect as: config.db (pages and methods: rows only, no tables), or the
     # owner account of install.sh (every right on the database: migrations) for a process
-    # started with FLYTON_DB_OWNER=1 that may read its file (root's only)
+    # started with FLYTON_DB_OWNER=1 that may read its file (root's only). A thread marked
+    # local.site serves requests in such a process (the tests' in-process client): config.db's
     c = dict(getattr(config, "db", {}))
-    if os.environ.get("FLYTON_DB_OWNER") != "1":
+    if os.environ.get("FLYTON_DB_OWNER") != "1" or getattr(local, "site", 0):
         return c
     try:
         with open(f"/etc/flyton/owner-{c.get('user')}.cnf", encoding="utf-8") as f:

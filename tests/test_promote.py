@@ -2,7 +2,8 @@
 # Debian root with sshd, Apache + mod_wsgi and MariaDB in its own network namespace,
 # 10.231.0.2); a dev clone made here changes code and schema, commits, and promotes
 # with server/bin/flyton. The tests run in order and share the prod machine.
-# They run once per tests/run (in its first pass: prod is always the mod_wsgi runtime).
+# They run once per tests/run, beside its passes, in a pytest of their own (prod is always
+# the mod_wsgi runtime).
 import os
 import re
 import json
@@ -20,7 +21,7 @@ import pytest
 from conftest import top
 
 pytestmark = pytest.mark.skipif(os.environ.get("FLYTON_PROD_TESTS") != "1",
-                                reason="the prod host tests run once, in tests/run's first pass")
+                                reason="the prod host tests run once per tests/run, beside the suite")
 prod = "https://10.231.0.2"       # prod serves https (a self-signed certificate from its first install)
 ssh_config = "/opt/flyton/prodhost/ssh_config"
 env = dict(os.environ, FLYTON_SSH=f"ssh -F {ssh_config}")

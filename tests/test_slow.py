@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from conftest import site, page, api, new_user, login, clear_fails
 
 host, port = urlsplit(site).hostname, urlsplit(site).port
-run_s = 40          # how long the slow clients keep at it (each is cut off well before)
+run_s = 30          # how long the slow clients keep at it (the server cuts each by 22 s at most)
 
 
 def slowloris(out, stop):
@@ -84,7 +84,8 @@ def test_slow_headers_and_slow_bodies_do_not_starve_a_normal_client():
     times.sort()
     print(f"\nnormal client under 300 slowloris + 40 slow uploads: {len(times)} rounds, "
           f"median {times[len(times) // 2] * 1000:.0f} ms, slowest {times[-1] * 1000:.0f} ms; "
-          f"slowloris cut after {min(cut or [0]):.0f}-{max(cut or [0]):.0f} s; uploads: {sorted(set(g for d, g in ups))}")
+          f"slowloris cut after {min(cut or [0]):.0f}-{max(cut or [0]):.0f} s; uploads cut after "
+          f"{min(d for d, g in ups or [(0, 0)]):.0f}-{max(d for d, g in ups or [(0, 0)]):.0f} s: {sorted(set(g for d, g in ups))}")
     assert not bad, bad
     assert len(times) >= 30
     # a request that had to wait for slow clients to be cut off waits 14 s or more
@@ -93,7 +94,9 @@ def test_slow_headers_and_slow_bodies_do_not_starve_a_normal_client():
     assert len(cut) >= 290, (len(cut), max(cut or [0]))
     assert max(cut) < 30, (len(cut), max(cut or [0]))
     # each slow upload was cut by Apache (408, or a closed connection) for the body's minimum
-    # rate, long before 64 KB arrived: at 600 B/s after 15 s (one that waited for a worker
-    # brings more); Python never saw it, ModSecurity holds a body until it is whole
+    # rate, long before 64 KB arrived, and before the test stopped sending (at run_s): at 600 B/s
+    # after 15 s in the persistent runtime, 23-24 s under CGI; Python never saw it, ModSecurity
+    # holds a body until it is whole
     assert len(ups) == 40, ups
-    assert all(d < run_s - 5 and (g.startswith(b"HTTP/1.1 4") or g in (b"", b"closed")) for d, g in ups), ups
+    late = [(d, g) for d, g in ups if d >= run_s or not (g.startswith(b"HTTP/1.1 4") or g in (b"", b"closed"))]
+    assert not late, late

@@ -253,7 +253,8 @@ def archive_run(*args, wait=1):
     env = dict(os.environ, FLYTON_CONFIG_DIR=os.path.dirname(cfg_file))    # the test database
     if wait:
         return subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env)
-    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    # a group of its own: flyton is bash running python, and a kill ends both, as a dying node would
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, start_new_session=True)
 
 
 def where_are(ids):
@@ -287,7 +288,7 @@ def test_archive_moves_old_logs_and_ended_sessions_exactly_once():
         if len(where_are(ids)[1]) >= 6000:
             break
         time.sleep(0.1)
-    os.kill(p1.pid, signal.SIGKILL)          # killed, most likely inside a batch's transaction
+    os.killpg(p1.pid, signal.SIGKILL)        # killed, most likely inside a batch's transaction
     p1.wait()
     time.sleep(0.5)
     main, arc = where_are(ids)
@@ -296,8 +297,21 @@ def test_archive_moves_old_logs_and_ended_sessions_exactly_once():
     assert main | set(arc) == ids
     assert 0 < len(arc) < len(old)           # it had started and not finished
 
-    p2 = archive_run("--batch", "5000")
-    assert p2.returncode == 0, p2.stderr
+    # two nodes start the job at once (cron runs on every node): one does the work, the other
+    # finds the lock taken and ends at once, cleanly
+    name = "flyton_archive." + sql("SELECT DATABASE()")[0][0][0]
+    p2 = archive_run("--batch", "5000", "--pause", "0.2", wait=0)
+    for i in range(100):
+        if sql("SELECT IS_USED_LOCK(%s)", (name,))[0][0][0]:
+            break
+        time.sleep(0.05)
+    other = archive_run("--batch", "5000")
+    out2, err2 = p2.communicate(timeout=600)
+    assert p2.returncode == 0, err2
+    assert "logs: moved" in out2, out2
+    assert other.returncode == 0, other.stderr
+    assert "another node runs the archive now" in other.stdout, other.stdout
+    assert "moved" not in other.stdout, other.stdout
     main, arc = where_are(ids)
     assert len(arc) == len(set(arc))
     assert set(arc) == old

@@ -1,8 +1,11 @@
 # archive.py: the archive engine. Moves ended sessions (ses -> ses_arc), old
-# logs (logs -> logs_arc) and unused throttle counters, in batches; each batch is one transaction (copy, then
+# logs (logs -> logs_arc) and unused throttle counters, in batches, and deletes the kept answers
+# of old API calls (calls, gen calls_keep_hours); each batch is one transaction (copy, then
 # delete), so a crash or a kill at any point loses no row and copies none twice,
 # and the next run goes on where this one stopped. Every night from cron (install.sh), or:
 #   sudo server/bin/flyton archive [--dry-run] [--batch N]
+# Every web node may run it at the same time: the first takes the database's lock (GET_LOCK) and
+# works, the others see the lock taken and end at once, with nothing done and exit code 0.
 import sys
 import time
 import argparse
@@ -26,10 +29,22 @@ def archive(argv):
     a.add_argument("--pause", type=float, default=0, help=argparse.SUPPRESS)   # test hook
     o = a.parse_args(argv)
     t = time.time()
-    print(time.strftime("%Y-%m-%d %H:%M:%S"), "archive", "dry run" if o.dry_run else "")
+    print(time.strftime("%Y-%m-%d %H:%M:%S"), "archive", "dry run" if o.dry_run else "", flush=True)
+    name = job_lock("archive")
+    if not name:
+        print("another node runs the archive now (it holds the lock): nothing to do here")
+        return 0
     archive_all(max(1, o.batch), 1 if o.dry_run else 0, o.pause)
+    sql("DO RELEASE_LOCK(%s)", (name,))
     print(f"done in {time.time() - t:.1f}s", flush=True)
     return 0
+
+
+def job_lock(job):
+    # the cluster-wide lock of a periodic job, for this database: its name, or "" when another run
+    # holds it. It is the connection's: a run that dies (killed, its node gone) lets go of it
+    name = f"flyton_{job}.{sql('SELECT DATABASE()')[0][0][0]}"[:64]
+    return name if sql("SELECT GET_LOCK(%s, 0)", (name,))[0][0][0] == 1 else ""
 
 
 def archive_all(batch=1000, dry=0, pause=0, say=print):
@@ -38,7 +53,28 @@ def archive_all(batch=1000, dry=0, pause=0, say=print):
     out = {}
     for t in jobs:
         out[t] = archive_table(t, g, batch, dry, pause, say)
+    out["calls"] = forget_calls(g, batch, dry, say)
     return out
+
+
+def forget_calls(g, batch, dry, say):
+    # the kept answers of calls (tools/db_calls.py) are for a call sent again, not a record:
+    # older than gen calls_keep_hours they are deleted, not archived
+    hours = gen_val(g, "calls_keep_hours", 24)
+    cond = "created_at < NOW() - INTERVAL %s SECOND"
+    args = (int(hours * 3600),)
+    if dry:
+        n = sql(f"SELECT COUNT(*) FROM calls WHERE {cond}", args)[0][0][0]
+        say(f"calls: {n} kept answers would be deleted (kept: {hours:g} hours)")
+        return n
+    gone = 0
+    while True:
+        n = sql(f"DELETE FROM calls WHERE {cond} LIMIT {int(batch)}", args)[1]
+        gone += n
+        if n < batch:
+            break
+    say(f"calls: deleted {gone} kept answers (kept: {hours:g} hours)")
+    return gone
 
 
 def gen_val(g, k, d):

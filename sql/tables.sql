@@ -113,7 +113,8 @@ INSERT IGNORE INTO gen (key1, val1, data) VALUES
   ('pwreset_min', '30', NULL),
   ('ses_new_max', '10', NULL),
   ('arc_ses_days', '7', NULL),
-  ('arc_logs_days', '90', NULL);
+  ('arc_logs_days', '90', NULL),
+  ('calls_keep_hours', '24', NULL);
 
 
 -- logs: what happened: logins, failures, calls to outside services.
@@ -224,6 +225,32 @@ CREATE TABLE IF NOT EXISTS pwreset (
   UNIQUE KEY pwreset_name (name),
   KEY pwreset_user (user_id, is_active)
 ) ENGINE=InnoDB AUTO_INCREMENT=600001 DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+-- calls: the answers of the API calls that wrote, by request id (server/apis/dispatch.py,
+-- tools/db_calls.py). call_server sends each call with a request id and sends it again
+-- when no answer came; the call's writes and its answer commit together, so the second
+-- try gets the first answer and writes nothing (0005_calls.sql).
+--   user_id   whose call it was
+--   name      sha256 of the user id and the request id, in hex
+--   data      status: the HTTP status, answer: the "server" object as it was sent
+-- The archive engine deletes rows older than gen calls_keep_hours (24): they are for
+-- a call sent again, not a record (logs is the record).
+-- DROP (a call sent again runs again):   DROP TABLE calls;
+-- example rows:
+-- | id       | user_id | name         | created_at          | data                                      |
+-- | 80000001 | 1002    | 4bf2a9c01e.. | 2026-12-02 10:01:07 | {"status": 200, "answer": {"allow": 1 ..}} |
+CREATE TABLE IF NOT EXISTS calls (
+  id          INT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  user_id     INT NOT NULL,
+  name        CHAR(64) NOT NULL,
+  is_active   TINYINT(1) NOT NULL DEFAULT 1,
+  created_at  TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+  updated_at  TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
+  data        JSON NULL,
+  UNIQUE KEY calls_name (name),
+  KEY calls_created (created_at)
+) ENGINE=InnoDB AUTO_INCREMENT=80000001 DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
 
 -- migrations: which files of sql/migrations ran on this database (server/bin/flyton migrate).
 --   name      the file, 0002_todo_color.sql

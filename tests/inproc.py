@@ -85,9 +85,12 @@ def page(rpage="", user=None, app="start", more=None):
     return st, t
 
 
-def api(meth, inp=None, user=None, uses="", raw=None, addr="127.0.0.1"):
-    # (status, the answer's "server" dict) of a call like call_server(meth, inp)
-    body = raw if raw is not None else json.dumps({"info": {"os": "a", "ses": ses_of(user), "uses": uses}, "input": inp or {}})
+def api(meth, inp=None, user=None, uses="", raw=None, addr="127.0.0.1", rid=""):
+    # (status, the answer's "server" dict) of a call like call_server(meth, inp); rid: its request id
+    info = {"os": "a", "ses": ses_of(user), "uses": uses}
+    if rid:
+        info["rid"] = rid
+    body = raw if raw is not None else json.dumps({"info": info, "input": inp or {}})
     if isinstance(body, str):
         body = body.encode("utf-8")
     st, h, t = call("/cgi-bin/api", urlencode({"meth": meth}), body, "application/json", "POST", addr=addr)

@@ -203,14 +203,47 @@ def api_t_file(data):
     assert r["server"]["size"] == 100000
     assert r["server"]["first"] == 7
     assert r["server"]["last"] == 9
-    pg.route("**/cgi-bin/api?meth=api_todo_list", lambda route: route.fulfill(status=502, body="<html>bad gateway"))
+    # no answer of Flyton's: sent again twice (with the same request id), then said
+    tries = []
+    pg.route("**/cgi-bin/api?meth=api_todo_list", lambda route: (tries.append(route.request.post_data_json["info"]["rid"]),
+                                                                 route.fulfill(status=502, body="<html>bad gateway")))
     r = pg.evaluate("call_server('api_todo_list', {})")
     assert r["server"]["allow"] == 0
     assert "HTTP 502" in r["server"]["err"]
+    assert len(tries) == 3, tries
+    assert len(set(tries)) == 1, tries
     pg.route("**/cgi-bin/api?meth=api_ping", lambda route: route.abort())
     r = pg.evaluate("call_server('api_ping', {})")
     assert r["server"]["allow"] == 0
     assert r["server"]["err"].startswith("network error")
+    assert "again" not in r, r
+
+
+def test_a_call_whose_answer_was_lost_is_sent_again_and_writes_once(ctx, user):
+    pg = ctx.new_page()
+    ui_login(pg, user["u"], user["p"])
+    pg.click("#menu_todo")
+    rids = []
+
+    def lose_first(route):
+        # the first try reaches the server and writes; its answer is lost on the way back (the
+        # node died after its commit, the network broke): the browser sees no answer
+        rids.append(route.request.post_data_json["info"]["rid"])
+        if len(rids) == 1:
+            route.fetch()
+            route.abort()
+            return
+        route.continue_()
+
+    pg.route("**/cgi-bin/api?meth=api_todo_add", lose_first)
+    r = pg.evaluate("call_server('api_todo_add', {name: 'sent twice'})")
+    assert r["server"]["allow"] == 1, r
+    assert len(rids) == 2, rids
+    assert rids[0] == rids[1], "sent again with the same request id"
+    n = sql("SELECT COUNT(*) FROM todo WHERE user_id = %s AND name = 'sent twice'", (user["id"],))[0][0][0]
+    assert n == 1, "written once"
+    pg.reload()
+    expect(todo_item(pg, "sent twice")).to_have_count(1)
 
 
 def test_two_tabs_two_users_and_a_foreign_url(ctx, user):

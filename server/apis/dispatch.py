@@ -14,8 +14,10 @@ import config
 from tools.kicreq import *
 from tools.kicweb import *
 from tools.kicapi import answer
+from tools import sql as sqlmod
 from tools.sql import SqlError
 from tools.db_ses import db_ses, end_ses
+from tools.db_calls import db_calls, call_keep, is_rid
 
 here = os.path.dirname(os.path.abspath(__file__))
 # the doors of the login system need no session whatever config.py lists (one written before
@@ -40,6 +42,8 @@ def dispatch():
         r = ref()
         log(f"api error in {meth[:60]!r}: database: {e}", r)
         status, ans = 500, {"allow": 0, "err": f"database error, reference {r}", "ref": r}
+        if not kicreq()["ran"]:
+            ans["retry"] = 1      # nothing of it was written: call_server may send it again
     except Exception:
         import traceback   # here, not on top: only a failing request pays for it
         r = ref()
@@ -198,6 +202,47 @@ def run(meth, data):
         msg = f"server/apis/api/{meth}.py has no function {meth}(data)"
         log(msg)
         return 404, {"allow": 0, "err": msg if is_dev() else "wrong method"}
+    rid = (data["post"].get("info") or {}).get("rid")
+    if not data["s"] or not is_rid(rid):
+        kicreq()["ran"] = 1     # what it wrote before a failure stays: not to be sent again
+        return method(f, meth, data)
+    return once(f, meth, data, rid)
+
+
+def once(f, meth, data, rid):
+    # A call that may come again (call_server sends it again, with the same rid, when no answer
+    # came): its first write opens a transaction, and its answer is kept in that transaction
+    # (tools/db_calls.py). A second try of a call whose writes committed finds the first answer
+    # kept: its own writes are undone and the first answer goes back. A try that fails writes
+    # nothing, so the next one is safe. Calls without a session are the login's doors: their
+    # answers hold tokens, and are not kept.
+    uid = data["s"]["my_user_id"]
+    sqlmod.lazy_tx(1)
+    try:
+        st, ans = method(f, meth, data)
+        if not sqlmod.lazy_tx(0):
+            return st, ans      # it wrote nothing: nothing to keep
+        if sqlmod.in_tx() != 1:
+            raise RuntimeError(f"{meth} left a transaction open (a begin() without commit())")
+        if not call_keep(uid, rid, st, ans):
+            undo()
+            return db_calls(uid, rid) or (500, {"allow": 0, "err": "try again", "retry": 1})
+        sqlmod.commit()
+        return st, ans
+    except BaseException:
+        undo()
+        raise
+
+
+def undo():
+    # the writes of this try are undone, and what it left for after the answer (a mail) with them
+    sqlmod.lazy_tx(0)
+    while sqlmod.in_tx():
+        sqlmod.rollback()
+    kicreq()["after"].clear()
+
+
+def method(f, meth, data):
     v, out = printed(f, data)
     if out.strip():
         log(f"{meth} printed {len(out)} characters (dropped, the answer is JSON)")

@@ -14,6 +14,7 @@
 #   out     what print() writes while a page is built (None: not building a page)
 #   resp    the answer to send: (status, headers, body bytes)
 #   after   what runs once the answer has left (after_answer): a mail, so nobody waits for it
+#   ran     1 once an API method ran whose writes stay when it fails (dispatch.py: no retry then)
 import _thread   # threading.local without importing threading: 1 ms less for every CGI request
 
 import config
@@ -32,7 +33,7 @@ def kicreq():
 def kicreq_new(env, inp=None):
     # a clean context for a new request; nothing of the one before survives
     r = {"env": env, "inp": inp, "data": {}, "ses": "", "s": {}, "row": {}, "u": {}, "roles": [], "answer": {},
-         "lang": getattr(config, "lang", "en"), "out": None, "resp": None, "after": []}
+         "lang": getattr(config, "lang", "en"), "out": None, "resp": None, "after": [], "ran": 0}
     local.req = r
     return r
 

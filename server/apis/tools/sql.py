@@ -16,13 +16,15 @@ import config
 
 DbError = cdb.MySQLInterfaceError     # the driver's; sql.py turns it into SqlError
 # one connection per thread, kept across requests by the persistent runtime:
-# local.db the connection, local.tx 1 while a transaction of ours is open,
-# local.pid the process that opened it, local.used when it was last used
+# local.db the connection, local.tx how deep our transaction is (0 none, 2 and more:
+# a begin() inside one, a savepoint), local.pid the process that opened it, local.used
+# when it was last used; local.lazy 1: the next write opens a transaction first (lazy_tx)
 local = _thread._local()
 
 name_re = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}\Z")
 key_re = re.compile(r"^[A-Za-z0-9_]{1,64}(\.[A-Za-z0-9_]{1,64}){0,4}\Z")
 read_re = re.compile(rb"^\s*(SELECT|SHOW|DESC|EXPLAIN)\b", re.I)
+read_s = re.compile(r"^\s*(SELECT|SHOW|DESC|EXPLAIN|DO)\b", re.I)
 ops = {"=", "!=", "<>", "<", ">", "<=", ">=", "like", "not like", "in", "not in"}
 funcs = {"count", "sum", "min", "max", "avg"}
 plugins = os.path.join(os.path.dirname(os.path.abspath(cdb.__file__)), "mysql", "vendor", "plugin")
@@ -90,7 +92,7 @@ def connect():
         try:
             m.connect(host="localhost" if sock else c.get("host", "127.0.0.1"), user=c.get("user"),
                       password=c.get("password", ""), database=c.get("name"), port=int(c.get("port", 3306)),
-                      unix_socket=sock, client_flags=0, ssl_disabled=bool(sock))
+                      unix_socket=sock, client_flags=0, ssl_disabled=bool(sock), **tls(c, sock))
             m.query(b"SET NAMES utf8mb4 COLLATE utf8mb4_unicode_ci")
             m.autocommit(True)
             break
@@ -103,6 +105,14 @@ def connect():
     local.pid = os.getpid()
     local.used = time.monotonic()
     return m
+
+
+def tls(c, sock):
+    # a database on another host (config.db host, port) with ssl_ca (a CA file, the RDS bundle):
+    # TLS, the server's certificate checked against that CA and its name against host
+    if sock or not c.get("ssl_ca"):
+        return {}
+    return {"ssl_ca": c["ssl_ca"], "ssl_verify_cert": True, "ssl_verify_identity": True}
 
 
 def conn():
@@ -148,6 +158,8 @@ def done():
     except Exception:
         close()
     local.tx = 0
+    local.lazy = 0
+    local.wrote = 0
 
 
 def in_tx():
@@ -172,6 +184,8 @@ def bind(m, q, args):
 
 def run(q, args=(), dic=0):
     # one statement; returns (rows, rowcount, lastrowid), raises SqlError
+    if getattr(local, "lazy", 0) and not read_s.match(q):
+        open_lazy()
     try:
         return tries(q, args, dic)
     except (DbError, TypeError, ValueError) as e:
@@ -587,11 +601,25 @@ def get_data(table, id, fld="id"):
 
 
 def begin():
+    # a transaction; begin() inside one (a tool's own, inside the one of a call that may be sent
+    # again) is a savepoint, and its commit() or rollback() ends only what came after it
+    if getattr(local, "lazy", 0):
+        open_lazy()
+    n = in_tx()
+    if n:
+        run(f"SAVEPOINT kic{n}")
+        local.tx = n + 1
+        return
     run("START TRANSACTION")
     local.tx = 1
 
 
 def commit():
+    n = in_tx()
+    if n > 1:
+        local.tx = n - 1
+        run(f"RELEASE SAVEPOINT kic{n - 1}")
+        return
     try:
         conn().commit()
     except DbError as e:
@@ -601,11 +629,35 @@ def commit():
 
 
 def rollback():
+    n = in_tx()
+    if n > 1:
+        local.tx = n - 1
+        try:
+            run(f"ROLLBACK TO SAVEPOINT kic{n - 1}")
+        except SqlError:
+            pass     # the server ended the whole transaction already (a deadlock): nothing is left to undo
+        return
     local.tx = 0
     try:
         local.db.rollback()
     except Exception:
         pass
+
+
+def lazy_tx(on=1):
+    # on=1: this thread's next write opens a transaction first (dispatch.py, for a call that may be
+    # sent again: its writes and its answer commit together; a call that only reads opens none).
+    # Returns 1 when a transaction was opened since the last lazy_tx(1)
+    was = getattr(local, "wrote", 0)
+    local.lazy = 1 if on else 0
+    local.wrote = 0
+    return was
+
+
+def open_lazy():
+    local.lazy = 0
+    local.wrote = 1
+    begin()
 
 
 def add_to_data(table, id, key, val=""):

@@ -13,6 +13,9 @@ db = {
     "user": "flyton",
     "password": "change-me",
     "socket": "/run/mysqld/mysqld.sock",   # or "host": "127.0.0.1", "port": 3306
+    # a database on another host (RDS, Aurora, a database machine): no socket, but
+    # "host": "db.example.com", "port": 3306, "ssl_ca": "/etc/flyton/db-ca.pem" (TLS, the server
+    # checked against that CA); `sudo server/bin/flyton db-init` makes the database and accounts
 }
 
 cors_origins = []           # origins allowed to call /cgi-bin/api from another site

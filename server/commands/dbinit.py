@@ -1,0 +1,109 @@
+# dbinit.py: the site's database on a database server of its own (RDS, Aurora, a database
+# machine), made with only the grants such a server gives its master user (no root, no socket,
+# no other schema touched):
+#   sudo FLYTON_DB_MASTER_PASSWORD=... server/bin/flyton db-init --host H [--port 3306] [--ca FILE]
+#        --master USER [--name flyton] [--user flyton] [--from %]
+# It makes the database when missing, the site's account (rows only) and the owner account
+# (tables: migrations) with new passwords, both held to TLS when --ca is given; writes the
+# owner's password to /etc/flyton/owner-<user>.cnf (root only) and the site's account into
+# config.py's db (host, port, ssl_ca: the server checked against that CA). Then: flyton migrate.
+import os
+import re
+import sys
+import json
+import getpass
+import secrets
+import argparse
+
+import config
+
+word_re = re.compile(r"^[A-Za-z0-9_]{1,32}\Z")
+# what migrations need, by name: a master user may not hold ALL (RDS gives no DELETE HISTORY)
+owner_grants = ("SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, INDEX, ALTER, REFERENCES, CREATE TEMPORARY TABLES, "
+                "LOCK TABLES, CREATE VIEW, SHOW VIEW, TRIGGER, EXECUTE")
+from_re = re.compile(r"^[A-Za-z0-9_.%:-]{1,60}\Z")
+
+
+def dbinit(argv):
+    a = argparse.ArgumentParser(prog="flyton db-init", description="the site's database on a database server of its own")
+    a.add_argument("--host", required=True, help="the database server's name or address")
+    a.add_argument("--port", type=int, default=3306)
+    a.add_argument("--ca", default="", help="CA file of the server's certificate (TLS, checked); the RDS bundle on AWS")
+    a.add_argument("--master", required=True, help="an account that may create databases and accounts (RDS: the master user)")
+    a.add_argument("--name", default="flyton", help="the database (default flyton)")
+    a.add_argument("--user", default="", help="the site's account (default: the database's name)")
+    a.add_argument("--from", dest="src", default="%", help="where the web nodes connect from, as MySQL writes it (default %%)")
+    o = a.parse_args(argv)
+    user = o.user or o.name
+    for k, v in (("--name", o.name), ("--user", user)):
+        if not word_re.match(v):
+            return fail(f"{k} takes letters, digits and _ (at most 32): {v!r}")
+    if not from_re.match(o.src):
+        return fail(f"--from takes a host, an address or a pattern with %: {o.src!r}")
+    if o.ca and not os.path.isfile(o.ca):
+        return fail(f"no CA file {o.ca}")
+    pw = os.environ.get("FLYTON_DB_MASTER_PASSWORD") or getpass.getpass(f"password of {o.master}: ")
+    db = {"host": o.host, "port": o.port}
+    if o.ca:
+        db["ssl_ca"] = os.path.abspath(o.ca)
+    config.db = dict(db, user=o.master, password=pw)     # this process talks as the master, through sql.py
+    from tools.sql import sql, SqlError
+    site_pw, owner_pw = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
+    try:
+        make(sql, o.name, user, o.src, site_pw, owner_pw, 1 if o.ca else 0)
+    except SqlError as e:
+        return fail(f"the database server: {e}")
+    owner_file(user, owner_pw, o.name)
+    write_config(dict(db, name=o.name, user=user, password=site_pw))
+    print(f"ok: database {o.name} on {o.host}:{o.port}{' (TLS, checked)' if o.ca else ''}; the site's account {user} "
+          f"(rows), the owner {user}_owner (tables) in /etc/flyton/owner-{user}.cnf; config.py's db written")
+    print("next: sudo server/bin/flyton migrate")
+    return 0
+
+
+def make(sql, name, user, src, site_pw, owner_pw, tls):
+    need = " REQUIRE SSL" if tls else ""
+    sql(f"CREATE DATABASE IF NOT EXISTS `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+    for u, p, grant in ((user, site_pw, "SELECT, INSERT, UPDATE, DELETE, LOCK TABLES, CREATE TEMPORARY TABLES"),
+                        (f"{user}_owner", owner_pw, owner_grants)):
+        sql(f"CREATE USER IF NOT EXISTS '{u}'@'{src}' IDENTIFIED BY %s{need}", (p,))
+        sql(f"ALTER USER '{u}'@'{src}' IDENTIFIED BY %s{need}", (p,))
+        sql(f"REVOKE ALL PRIVILEGES, GRANT OPTION FROM '{u}'@'{src}'")
+        sql(f"GRANT {grant} ON `{name}`.* TO '{u}'@'{src}'")
+
+
+def owner_file(user, pw, name):
+    os.makedirs("/etc/flyton", exist_ok=True)
+    p = f"/etc/flyton/owner-{user}.cnf"
+    fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(f"# written by flyton db-init: the owner of database {name}, for migrations (root only)\n"
+                f"[client]\nuser={user}_owner\npassword={pw}\n")
+    os.chmod(p, 0o600)
+
+
+def write_config(db):
+    # config.py's db = {...} block, in place; the rest of the file stays as it is
+    p = os.path.join(os.path.dirname(os.path.abspath(config.__file__)), "config.py")
+    t = open(p, encoding="utf-8").read()
+    lines = "".join(f"    {json.dumps(k)}: {json.dumps(v)},\n" for k, v in db.items())
+    new, n = re.subn(r"(?ms)^db = \{.*?^\}", "db = {\n" + lines + "}", t, count=1)
+    if not n:
+        new = t + "\ndb = {\n" + lines + "}\n"
+    st = os.stat(p)
+    tmp = p + ".new"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(new)
+    os.chown(tmp, st.st_uid, st.st_gid)
+    os.chmod(tmp, st.st_mode & 0o777)
+    os.replace(tmp, p)
+
+
+def fail(msg):
+    print(f"flyton db-init: {msg}", file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(dbinit(sys.argv[1:]))

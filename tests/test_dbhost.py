@@ -1,0 +1,174 @@
+# test_dbhost.py: the site's database on a server of its own, as RDS, Aurora or a database
+# machine give one. A second MariaDB made here for the module (on 127.0.0.1:3307, its own data
+# folder) speaks TLS only and has a master account with the grants RDS gives its master user
+# (no SUPER, no FILE, no socket). `flyton db-init` makes the database and the two accounts with
+# it; migrate, archive, passwd and the site's own requests then run over TLS, the server checked
+# against its CA. Once per tests/run, beside the suite (a server of its own, like the prod host).
+import os
+import re
+import json
+import time
+import shutil
+import signal
+import secrets
+import subprocess
+
+import pytest
+
+from conftest import top, cfg_file
+
+pytestmark = pytest.mark.skipif(os.environ.get("FLYTON_PROD_TESTS") != "1",
+                                reason="servers of their own: once per tests/run, beside the suite")
+port = 3307
+# what RDS gives its master user (the MariaDB engine): no SUPER, FILE, SHUTDOWN or socket
+master_grants = ("SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, RELOAD, PROCESS, REFERENCES, INDEX, ALTER, "
+                 "SHOW DATABASES, CREATE TEMPORARY TABLES, LOCK TABLES, EXECUTE, REPLICATION SLAVE, REPLICATION CLIENT, "
+                 "CREATE VIEW, SHOW VIEW, CREATE ROUTINE, ALTER ROUTINE, CREATE USER, EVENT, TRIGGER")
+
+
+def sh(cmd, **kw):
+    r = subprocess.run(cmd, shell=True, capture_output=True, text=True, timeout=120, **kw)
+    assert r.returncode == 0, f"{cmd}\n{r.stdout}\n{r.stderr}"
+    return r.stdout
+
+
+@pytest.fixture(scope="module")
+def dbhost():
+    d = f"/var/tmp/flyton-dbhost-{os.getpid()}"
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(f"{d}/tls")
+    # its certificate names 127.0.0.1 and comes from a CA of its own (the RDS bundle's part)
+    sh('openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=Flyton test DB CA" -keyout ca.key -out ca.crt && '
+       'openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout db.key -out db.csr && '
+       "printf 'subjectAltName=IP:127.0.0.1\\n' > ext && "
+       "openssl x509 -req -in db.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -extfile ext -out db.crt", cwd=f"{d}/tls")
+    sh(f"mariadb-install-db --user=root --datadir={d}/data --auth-root-authentication-method=socket --skip-test-db")
+    p = subprocess.Popen(["mariadbd", "--no-defaults", "--user=root", f"--datadir={d}/data", f"--port={port}",
+                          "--bind-address=127.0.0.1", f"--socket={d}/sock", f"--pid-file={d}/pid",
+                          f"--ssl-cert={d}/tls/db.crt", f"--ssl-key={d}/tls/db.key", f"--ssl-ca={d}/tls/ca.crt",
+                          "--require-secure-transport=ON", "--skip-log-bin", "--innodb-buffer-pool-size=32M"],
+                         stdout=subprocess.DEVNULL, stderr=open(f"{d}/err.log", "w"), start_new_session=True)
+    for i in range(120):
+        if os.path.exists(f"{d}/sock"):
+            break
+        time.sleep(0.25)
+    pw = secrets.token_urlsafe(16)
+    admin(d, f"CREATE USER 'master'@'127.0.0.1' IDENTIFIED BY '{pw}'; "
+             f"GRANT {master_grants} ON *.* TO 'master'@'127.0.0.1' WITH GRANT OPTION")
+    try:
+        yield {"dir": d, "ca": f"{d}/tls/ca.crt", "pw": pw}
+    finally:
+        os.killpg(p.pid, signal.SIGTERM)
+        p.wait(60)
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def admin(d, q):
+    # the server's own root, on its socket: what the test looks at, never what Flyton uses
+    return subprocess.run(["mariadb", f"--socket={d}/sock", "-N", "-e", q], capture_output=True, text=True, check=True).stdout
+
+
+def flyton(cfg, *args, env=None, input=None):
+    r = subprocess.run([f"{top}/server/bin/flyton", *args], capture_output=True, text=True, timeout=300, input=input,
+                       env=dict(os.environ, FLYTON_CONFIG_DIR=cfg, **(env or {})))
+    return r.returncode, r.stdout + r.stderr
+
+
+@pytest.fixture(scope="module")
+def site(dbhost, tmp_path_factory):
+    cfg = str(tmp_path_factory.mktemp("dbhost_cfg"))
+    shutil.copy(cfg_file, f"{cfg}/config.py")      # the test instance's settings, its db made by db-init
+    user = "fx_" + secrets.token_hex(4)
+    rc, out = flyton(cfg, "db-init", "--host", "127.0.0.1", "--port", str(port), "--ca", dbhost["ca"],
+                     "--master", "master", "--name", user, env={"FLYTON_DB_MASTER_PASSWORD": dbhost["pw"]})
+    try:
+        yield {"cfg": cfg, "user": user, "out": out, "rc": rc}
+    finally:
+        if os.path.exists(f"/etc/flyton/owner-{user}.cnf"):
+            os.remove(f"/etc/flyton/owner-{user}.cnf")
+
+
+def config_db(cfg):
+    t = open(f"{cfg}/config.py").read()
+    return json.loads(re.search(r"(?ms)^db = (\{.*?^\})", t).group(1).replace(",\n}", "\n}"))
+
+
+def test_db_init_makes_the_database_and_two_accounts_with_the_masters_grants(dbhost, site):
+    assert site["rc"] == 0, site["out"]
+    db = config_db(site["cfg"])
+    assert db["host"] == "127.0.0.1", db
+    assert db["port"] == port, db
+    assert db["ssl_ca"] == dbhost["ca"], db
+    assert "socket" not in db, "no socket: the server is elsewhere"
+    assert db["name"] == site["user"], db
+    owner = f"/etc/flyton/owner-{site['user']}.cnf"
+    assert oct(os.stat(owner).st_mode & 0o777) == "0o600", "the owner's password is root's only"
+    grants = admin(dbhost["dir"], f"SHOW GRANTS FOR '{site['user']}'@'%'")
+    assert "REQUIRE SSL" in admin(dbhost["dir"], f"SHOW CREATE USER '{site['user']}'@'%'")
+    assert f"GRANT SELECT, INSERT, UPDATE, DELETE, CREATE TEMPORARY TABLES, LOCK TABLES ON `{site['user']}`.*" in grants, grants
+    assert "ALTER" not in grants and "CREATE," not in grants, grants
+
+
+def test_migrate_runs_over_tls_as_the_owner(site):
+    rc, out = flyton(site["cfg"], "migrate")
+    assert rc == 0, out
+    assert "the database is up to date" in out, out
+    files = [f for f in os.listdir(f"{top}/sql/migrations") if re.match(r"^\d{4}_.*\.sql$", f)]
+    rc, out = flyton(site["cfg"], "migrate", "--status")
+    assert len(re.findall(r"\bapplied\b", out)) == len(files), out
+
+
+site_code = """
+import sys
+import json
+import inproc
+from tools.sql import *
+from tools.db_users import add_user
+out = {"cipher": sql("SHOW STATUS LIKE 'Ssl_cipher'")[0][0][0][1]}
+add_user("dana", "a-long-password-1", [], "Dana", "Levi")
+st, a = inproc.api("api_login", {"u": "dana", "p": "a-long-password-1"})
+out["login"] = a["allow"]
+st, h = inproc.page("todo", a["ses"])
+out["page"] = [st, "id=todo_list" in h or "id=todo_none" in h]
+st, t = inproc.api("api_todo_add", {"name": "over tls"}, a["ses"], rid="r" * 32)
+out["todo"] = t["allow"]
+try:
+    inproc.site_sql("CREATE TABLE t_nope (id INT)")      # on the site's account
+    out["create"] = "made"
+except SqlError as e:
+    out["create"] = e.errno
+sys.__stdout__.write(json.dumps(out))     # print() goes to the request's page while p4wsgi is loaded
+"""
+
+
+def test_the_sites_requests_run_over_tls_and_its_account_changes_rows_not_tables(site):
+    pypath = subprocess.run([f"{top}/server/bin/flyton", "pypath"], capture_output=True, text=True, check=True,
+                            env=dict(os.environ, FLYTON_CONFIG_DIR=site["cfg"])).stdout.strip()
+    r = subprocess.run(["/opt/flyton/testenv/bin/python", "-c", site_code], capture_output=True, text=True, timeout=120,
+                       cwd=f"{top}/tests", env=dict(os.environ, PYTHONPATH=f"{pypath}:{top}/tests"))
+    assert r.returncode == 0, r.stdout + r.stderr
+    out = json.loads(r.stdout.strip().splitlines()[-1])
+    assert out["cipher"], "the connection is TLS"
+    assert out["login"] == 1, out
+    assert out["page"] == [200, True], out
+    assert out["todo"] == 1, out
+    assert out["create"] == 1142, "the site's account may not make tables"
+
+
+def test_archive_and_passwd_work_with_the_granted_rights(site):
+    rc, out = flyton(site["cfg"], "archive")
+    assert rc == 0, out
+    assert "calls: deleted" in out, out
+    rc, out = flyton(site["cfg"], "passwd", "dana", input="another-password-2\nanother-password-2\n")
+    assert rc == 0, out
+
+
+def test_a_server_its_ca_does_not_vouch_for_is_refused(site, tmp_path):
+    # the same server, with the CA of another (the tests' https site): no connection, one line
+    cfg = str(tmp_path)
+    t = open(f"{site['cfg']}/config.py").read()
+    open(f"{cfg}/config.py", "w").write(re.sub(r'"ssl_ca": "[^"]+"', '"ssl_ca": "/opt/flyton/test/tls/ca.crt"', t))
+    rc, out = flyton(cfg, "migrate", "--status")
+    assert rc != 0, out
+    assert "certificate verify failed" in out, out
+    assert "Traceback" not in out, out

@@ -252,6 +252,30 @@ CREATE TABLE IF NOT EXISTS calls (
 ) ENGINE=InnoDB AUTO_INCREMENT=80000001 DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 
+-- files: uploaded files, in the database so that every web node serves each one and a
+-- backup holds them (tools/kicfile.py; served at /pages/files/<name> by server/cgi-bin/p4file.py).
+--   user_id   who sent it (0: nobody in particular, a file moved in by flyton files-import)
+--   name      the file's name in its URL: made by kicfile(), a random part and the sent name
+--   body      the bytes (at most config max_file, 5 MB by default)
+--   data      type: the content type it is served with, size, sha256 (its ETag)
+-- DROP (every uploaded file is gone):   DROP TABLE files;
+-- example rows:
+-- | id       | user_id | name                     | is_active | data                                      |
+-- | 90000001 | 1002    | 3f9a1c2b7d4e_report.pdf  | 1         | {"type": "application/pdf", "size": 48213 ..} |
+CREATE TABLE IF NOT EXISTS files (
+  id          INT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  user_id     INT NOT NULL DEFAULT 0,
+  name        VARCHAR(200) NOT NULL,
+  body        MEDIUMBLOB NOT NULL,
+  is_active   TINYINT(1) NOT NULL DEFAULT 1,
+  created_at  TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+  updated_at  TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
+  data        JSON NULL,
+  UNIQUE KEY files_name (name),
+  KEY files_user (user_id)
+) ENGINE=InnoDB AUTO_INCREMENT=90000001 DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+
 -- migrations: which files of sql/migrations ran on this database (server/bin/flyton migrate).
 --   name      the file, 0002_todo_color.sql
 --   checksum  sha256 of the file as it ran: a file changed after it ran is refused

@@ -42,9 +42,12 @@ def site_sql(q, args=()):
         return sql.sql(q, args)
 
 
-def call(path, qs, body=b"", ctype="", method="GET", headers=None, addr="127.0.0.1"):
-    # (status, headers dict, body text) of one request to the WSGI entry
-    env = {"REQUEST_METHOD": method, "SCRIPT_NAME": path, "PATH_INFO": "", "QUERY_STRING": qs,
+def call(path, qs, body=b"", ctype="", method="GET", headers=None, addr="127.0.0.1", raw=0):
+    # (status, headers dict, body text; raw=1: bytes) of one request to the WSGI entry
+    info = ""
+    if path.startswith("/pages/files/"):
+        path, info = "/pages/files", path[len("/pages/files"):]     # as Apache's WSGIScriptAlias splits it
+    env = {"REQUEST_METHOD": method, "SCRIPT_NAME": path, "PATH_INFO": info, "QUERY_STRING": qs,
            "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8091", "SERVER_PROTOCOL": "HTTP/1.1",
            "HTTP_HOST": host, "REMOTE_ADDR": addr, "wsgi.url_scheme": "http",
            "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body)) if body else ""}
@@ -63,7 +66,14 @@ def call(path, qs, body=b"", ctype="", method="GET", headers=None, addr="127.0.0
         b = b"".join(out)
         if hasattr(out, "close"):
             out.close()      # the jobs left for after the answer run now, as mod_wsgi runs them
+    if raw:
+        return got["status"], got["headers"], b
     return got["status"], got["headers"], b.decode("utf-8", "replace")
+
+
+def file(url, headers=None, method="GET"):
+    # (status, headers, bytes) of an uploaded file's URL, /pages/files/<name>
+    return call(url, "", method=method, headers=headers, raw=1)
 
 
 def ses_of(user):

@@ -130,7 +130,7 @@ def test_commands_are_apart_and_run_nothing_on_import(capsys):
     from conftest import top
     d = f"{top}/server/commands"
     names = sorted(f[:-3] for f in os.listdir(d) if f.endswith(".py"))
-    assert names == ["archive", "health", "migrate", "mkadmin", "new", "passwd"], names
+    assert names == ["archive", "dbinit", "filesimport", "health", "migrate", "mkadmin", "new", "passwd"], names
     for n in names:
         tree = ast.parse(open(f"{d}/{n}.py").read())
         first = [x for x in tree.body if isinstance(x, ast.FunctionDef)][0]

@@ -1,5 +1,5 @@
 # p4wsgi.py: the persistent runtime (mod_wsgi in daemon mode, prod). The same
-# /cgi-bin/p and /cgi-bin/api as the CGI scripts, the same page and API files,
+# /cgi-bin/p, /cgi-bin/api and /pages/files as the CGI scripts, the same page and API files,
 # served by long-lived processes: each request gets a fresh request context, a
 # kept database connection, and leaves nothing behind for the next one.
 # Code changes reach it by a graceful reload: sudo server/bin/flyton reload
@@ -13,10 +13,11 @@ from tools import sql  # noqa: E402
 from tools.kicreq import *  # noqa: E402
 from tools.kicweb import *  # noqa: E402
 import p4web  # noqa: E402
+import p4file  # noqa: E402
 from dispatch import dispatch  # noqa: E402
 
 pids = "/var/cache/flyton/run"     # <group>/<pid>: what server/bin/flyton reload signals
-handlers = {"/cgi-bin/p": p4web.p4web, "/cgi-bin/api": dispatch}
+handlers = {"/cgi-bin/p": p4web.p4web, "/cgi-bin/api": dispatch, "/pages/files": p4file.p4file}
 
 
 def p4wsgi(environ, start_response):

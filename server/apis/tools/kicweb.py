@@ -135,13 +135,14 @@ def is_dev():
 
 def send(status, ctype, body, more=None):
     # the answer of this request: status, headers, body (utf-8 bytes); the runtime sends it
+    # (more: headers of its own; one named here replaces the default, as Cache-Control of a file)
     b = body.encode("utf-8", "replace") if isinstance(body, str) else body
-    h = [("Content-Type", ctype), ("Cache-Control", "no-store"), ("Referrer-Policy", "no-referrer"),
-         ("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY")]
+    h = {"Content-Type": ctype, "Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
+         "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY"}
     for k, v in (more or {}).items():
-        h.append((k, str(v).replace("\r", "").replace("\n", "")))
-    h.append(("Content-Length", str(len(b))))
-    kicreq()["resp"] = (status, h, b)
+        h[k] = str(v).replace("\r", "").replace("\n", "")
+    h["Content-Length"] = str(len(b))
+    kicreq()["resp"] = (status, list(h.items()), b)
 
 
 def printed(f, *a):

@@ -13,6 +13,13 @@
 #   FLYTON_ADMIN_PASSWORD=...   the password of the first admin user (else one is generated once):
 #                               sudo FLYTON_ADMIN_PASSWORD=... ./install.sh
 #   FLYTON_DB=flyton            the database name (FLYTON_DB_USER the database user)
+#   --db-host HOST --db-master USER [--db-port P] [--db-ca FILE] [--db-from PATTERN] [--db-master-file F]
+#                               the database on a server of its own (RDS, Aurora, a database machine):
+#                               no database server here; flyton db-init makes the database and its
+#                               accounts there with the master account (its password: the file F,
+#                               removed once read, or FLYTON_DB_MASTER_PASSWORD, or asked). A box
+#                               whose config.py points at such a server keeps it (a second web node
+#                               gets config.py and /etc/flyton/owner-*.cnf of the first: prod-init --like)
 # The runtime of an installed site is runtime = "cgi" | "wsgi" in server/config.py.
 set -euo pipefail
 umask 022
@@ -31,9 +38,20 @@ prod=0
 takeover=0
 tls=()      # for server/bin/flyton tls, on a prod box
 cert="" key="" url=""
+dbhost="" dbx=() masterfile=""    # a database on a server of its own: its host, flyton db-init's options
 while [ $# -gt 0 ]; do
   case "$1" in
     --prod) prod=1 ;;
+    --db-host|--db-port|--db-ca|--db-master|--db-from|--db-master-file)
+      [ $# -ge 2 ] || { echo "install.sh: $1 needs a value" >&2; exit 1; }
+      [[ "$2" =~ ^[A-Za-z0-9_.%:/+-]+$ ]] || { echo "install.sh: $1: not a value it takes: $2" >&2; exit 1; }
+      case "$1" in
+        --db-host) dbhost=$2; dbx+=(--host "$2") ;;
+        --db-ca) [ -f "$2" ] || { echo "install.sh: no CA file $2" >&2; exit 1; }; dbx+=(--ca "$(readlink -f "$2")") ;;
+        --db-master-file) masterfile=$2 ;;
+        *) dbx+=("--${1#--db-}" "$2") ;;
+      esac
+      shift ;;
     --cert|--key) [ $# -ge 2 ] || { echo "install.sh: $1 needs a file" >&2; exit 1; }
       if [ "$1" = --cert ]; then cert=$2; else key=$2; fi
       tls=(--cert "$cert" --key "$key"); shift ;;
@@ -42,11 +60,18 @@ while [ $# -gt 0 ]; do
     --url) [ $# -ge 2 ] || { echo "install.sh: --url needs an address" >&2; exit 1; }
       url=$2; shift
       [[ "$url" =~ ^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?/?$ ]] || { echo "install.sh: --url takes http(s)://NAME[:PORT], not $url" >&2; exit 1; } ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) echo "install.sh: unknown option $1 (see --help)" >&2; exit 1 ;;
   esac
   shift
 done
+
+[ ${#dbx[@]} = 0 ] || [ -n "$dbhost" ] || { echo "install.sh: the --db- options go with --db-host" >&2; exit 1; }
+# the database's host when it is on a server of its own: given now, or in config.py from before
+ext=$dbhost
+if [ -z "$ext" ] && [ -f "$cfg" ]; then
+  ext=$(/usr/bin/python3 -c "import runpy,sys; d=runpy.run_path(sys.argv[1])['db']; print('' if d.get('socket') else d.get('host', ''))" "$cfg" 2>/dev/null || true)
+fi
 
 # one line per step when nothing changes ("5/11 database ...: ok (detail)"); what changes
 # is said under the step's title
@@ -58,6 +83,36 @@ quiet() { local o; o=$("$@" 2>&1) || { say "$o"; return 1; }; case "$o" in ok:*)
 die() { printf 'install.sh: %s\n' "$*" >&2; exit 1; }
 has_systemd() { [ -d /run/systemd/system ]; }
 sums() { cat /etc/apache2/sites-enabled/flyton.conf /etc/apache2/mods-enabled/*.load /etc/apache2/conf-enabled/*.conf 2>/dev/null | md5sum || true; }
+
+new_cfg() {
+  # server/config.py from config.example.py, with this machine's database account
+  ( umask 027; sed -e "s|\"name\": \"flyton\"|\"name\": \"$db\"|" -e "s|\"user\": \"flyton\"|\"user\": \"$dbuser\"|" \
+      -e "s|\"password\": \"change-me\"|\"password\": \"${pw:-change-me}\"|" -e "s|/run/mysqld/mysqld.sock|$sock|" \
+      server/config.example.py > "$cfg" )
+  if [ "$prod" = 1 ]; then
+    sed -i --follow-symlinks -e 's|^runtime = "cgi"|runtime = "wsgi"|' -e 's|^sys_mode = "dev"|sys_mode = "prod"|' "$cfg"
+  fi
+  say "written: $cfg"
+}
+ext_db() {
+  # the database on a server of its own: made there once by flyton db-init with the master account;
+  # a config.py that points there already (a run again, a second node) is kept as it is
+  local have=""
+  [ -f "$cfg" ] && have=$(/usr/bin/python3 -c "import runpy,sys; print(runpy.run_path(sys.argv[1])['db'].get('host', ''))" "$cfg" 2>/dev/null || true)
+  if [ -z "$dbhost" ] || [ "$have" = "$dbhost" ]; then
+    [ -z "$masterfile" ] || rm -f "$masterfile"
+    [ -s "/etc/flyton/owner-$dbuser.cnf" ] ||
+      die "no /etc/flyton/owner-$dbuser.cnf for the migrations: copy it from the first web node (flyton prod-init HOST --like FIRST does)"
+    ok "database $db on $have (made before; flyton db-init gives its accounts new passwords)"
+    return
+  fi
+  [ -f "$cfg" ] || new_cfg
+  local mpw=${FLYTON_DB_MASTER_PASSWORD:-}
+  if [ -n "$masterfile" ]; then mpw=$(cat "$masterfile"); rm -f "$masterfile"; fi
+  FLYTON_DB_MASTER_PASSWORD=$mpw server/bin/flyton db-init "${dbx[@]}" --name "$db" --user "$dbuser" | sed 's/^/   /' ||
+    die "flyton db-init failed (above)"
+  ok "database $db on $dbhost"
+}
 
 [ "$(id -u)" = 0 ] || die "run me as root: sudo ./install.sh"
 command -v apt-get >/dev/null ||
@@ -84,7 +139,10 @@ ilog=/var/log/flyton-install.log
 printf "== %s: install.sh %s\n" "$(date -u "+%F %T")" "$*" >> "$ilog"
 chmod 600 "$ilog"
 logged() { "$@" >> "$ilog" 2>&1 || { tail -n 20 "$ilog" >&2; die "failed: $* (the whole output: $ilog)"; }; }
-if ! dpkg -s mysql-server >/dev/null 2>&1 && ! dpkg -s mariadb-server >/dev/null 2>&1; then
+if [ -n "$ext" ]; then
+  # the database is on a server of its own: only a client here (mysqldump makes the backups)
+  dpkg -s mariadb-client >/dev/null 2>&1 || dpkg -s mysql-client >/dev/null 2>&1 || need="$need mariadb-client"
+elif ! dpkg -s mysql-server >/dev/null 2>&1 && ! dpkg -s mariadb-server >/dev/null 2>&1; then
   logged apt-get update -q
   dbpkg=mariadb-server
   if apt-cache policy mysql-server | grep -q 'Candidate: [0-9]'; then dbpkg=mysql-server; fi
@@ -96,9 +154,15 @@ if [ -n "$need" ]; then
   # no recommends: ModSecurity's would bring a rule set, and the site uses it to buffer bodies only
   logged apt-get install -y -q --no-install-recommends $need
 fi
-ok "apache2, mod_wsgi, $(dpkg -s mysql-server >/dev/null 2>&1 && echo mysql-server || echo mariadb-server), python3-venv"
+dbsrv=$(dpkg -s mysql-server >/dev/null 2>&1 && echo mysql-server || echo mariadb-server)
+[ -z "$ext" ] || dbsrv="a database client (the server: $ext)"
+ok "apache2, mod_wsgi, $dbsrv, python3-venv"
 
 step "2/11 database server"
+sock=""
+if [ -n "$ext" ]; then
+  ok "on $ext, a server of its own (none on this machine)"
+else
 svc=mariadb
 [ -x /etc/init.d/mariadb ] || svc=mysql
 if ! mysqladmin ping >/dev/null 2>&1; then
@@ -109,6 +173,7 @@ for i in $(seq 1 30); do mysqladmin ping >/dev/null 2>&1 && break; sleep 1; done
 mysqladmin ping >/dev/null 2>&1 || die "the database server did not start"
 sock=$(mysql -Nse 'SELECT @@socket')
 ok "$svc is up (socket $sock)"
+fi
 
 step "3/11 python environment $venv ($connector)"
 [ -x "$venv/bin/python" ] || { say "making $venv"; mkdir -p /opt/flyton; /usr/bin/python3 -m venv "$venv"; }
@@ -138,6 +203,9 @@ ok "$(ls client/lib/bootstrap*.{css,js} 2>/dev/null | wc -l) files in client/lib
 
 step "5/11 database '$db' and its user '$dbuser'"
 pw=""
+if [ -n "$ext" ]; then
+  ext_db
+else
 if [ -f "$cfg" ]; then
   pw=$("$venv/bin/python" -c "import runpy,sys; print(runpy.run_path(sys.argv[1])['db']['password'])" "$cfg" 2>/dev/null || true)
 fi
@@ -165,18 +233,11 @@ if [ ! -s "$ofile" ]; then
   say "the owner account ${dbuser}_owner (migrations) in $ofile; $dbuser (the site) may change rows, not tables"
 fi
 ok "database $db, user $dbuser"
+fi
 
 step "6/11 server/config.py (root and the web server only)"
 rm -f server/__pycache__/config.*.pyc      # left by an older install.sh: readable by all
-if [ ! -f "$cfg" ]; then
-  ( umask 027; sed -e "s|\"name\": \"flyton\"|\"name\": \"$db\"|" -e "s|\"user\": \"flyton\"|\"user\": \"$dbuser\"|" \
-      -e "s|\"password\": \"change-me\"|\"password\": \"$pw\"|" -e "s|/run/mysqld/mysqld.sock|$sock|" \
-      server/config.example.py > "$cfg" )
-  if [ "$prod" = 1 ]; then
-    sed -i --follow-symlinks -e 's|^runtime = "cgi"|runtime = "wsgi"|' -e 's|^sys_mode = "dev"|sys_mode = "prod"|' "$cfg"
-  fi
-  say "written: $cfg"
-fi
+[ -f "$cfg" ] || new_cfg
 if [ -n "$url" ] && ! grep -qx "site_url = \"${url%/}\"" "$cfg"; then
   sed -i --follow-symlinks "s|^site_url = .*|site_url = \"${url%/}\"|" "$cfg"
   grep -q '^site_url = ' "$cfg" || echo "site_url = \"${url%/}\"" >> "$cfg"

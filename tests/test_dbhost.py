@@ -7,65 +7,27 @@
 import os
 import re
 import json
-import time
 import shutil
-import signal
 import secrets
 import subprocess
 
 import pytest
 
 from conftest import top, cfg_file
+from dbserver import dbserver, stop, admin
 
 pytestmark = pytest.mark.skipif(os.environ.get("FLYTON_PROD_TESTS") != "1",
                                 reason="servers of their own: once per tests/run, beside the suite")
 port = 3307
-# what RDS gives its master user (the MariaDB engine): no SUPER, FILE, SHUTDOWN or socket
-master_grants = ("SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, RELOAD, PROCESS, REFERENCES, INDEX, ALTER, "
-                 "SHOW DATABASES, CREATE TEMPORARY TABLES, LOCK TABLES, EXECUTE, REPLICATION SLAVE, REPLICATION CLIENT, "
-                 "CREATE VIEW, SHOW VIEW, CREATE ROUTINE, ALTER ROUTINE, CREATE USER, EVENT, TRIGGER")
-
-
-def sh(cmd, **kw):
-    r = subprocess.run(cmd, shell=True, capture_output=True, text=True, timeout=120, **kw)
-    assert r.returncode == 0, f"{cmd}\n{r.stdout}\n{r.stderr}"
-    return r.stdout
 
 
 @pytest.fixture(scope="module")
 def dbhost():
-    d = f"/var/tmp/flyton-dbhost-{os.getpid()}"
-    shutil.rmtree(d, ignore_errors=True)
-    os.makedirs(f"{d}/tls")
-    # its certificate names 127.0.0.1 and comes from a CA of its own (the RDS bundle's part)
-    sh('openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=Flyton test DB CA" -keyout ca.key -out ca.crt && '
-       'openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout db.key -out db.csr && '
-       "printf 'subjectAltName=IP:127.0.0.1\\n' > ext && "
-       "openssl x509 -req -in db.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -extfile ext -out db.crt", cwd=f"{d}/tls")
-    sh(f"mariadb-install-db --user=root --datadir={d}/data --auth-root-authentication-method=socket --skip-test-db")
-    p = subprocess.Popen(["mariadbd", "--no-defaults", "--user=root", f"--datadir={d}/data", f"--port={port}",
-                          "--bind-address=127.0.0.1", f"--socket={d}/sock", f"--pid-file={d}/pid",
-                          f"--ssl-cert={d}/tls/db.crt", f"--ssl-key={d}/tls/db.key", f"--ssl-ca={d}/tls/ca.crt",
-                          "--require-secure-transport=ON", "--skip-log-bin", "--innodb-buffer-pool-size=32M"],
-                         stdout=subprocess.DEVNULL, stderr=open(f"{d}/err.log", "w"), start_new_session=True)
-    for i in range(120):
-        if os.path.exists(f"{d}/sock"):
-            break
-        time.sleep(0.25)
-    pw = secrets.token_urlsafe(16)
-    admin(d, f"CREATE USER 'master'@'127.0.0.1' IDENTIFIED BY '{pw}'; "
-             f"GRANT {master_grants} ON *.* TO 'master'@'127.0.0.1' WITH GRANT OPTION")
+    s = dbserver(f"/var/tmp/flyton-dbhost-{os.getpid()}", "127.0.0.1", port, "127.0.0.1")
     try:
-        yield {"dir": d, "ca": f"{d}/tls/ca.crt", "pw": pw}
+        yield s
     finally:
-        os.killpg(p.pid, signal.SIGTERM)
-        p.wait(60)
-        shutil.rmtree(d, ignore_errors=True)
-
-
-def admin(d, q):
-    # the server's own root, on its socket: what the test looks at, never what Flyton uses
-    return subprocess.run(["mariadb", f"--socket={d}/sock", "-N", "-e", q], capture_output=True, text=True, check=True).stdout
+        stop(s)
 
 
 def flyton(cfg, *args, env=None, input=None):
@@ -103,9 +65,13 @@ def test_db_init_makes_the_database_and_two_accounts_with_the_masters_grants(dbh
     assert db["name"] == site["user"], db
     owner = f"/etc/flyton/owner-{site['user']}.cnf"
     assert oct(os.stat(owner).st_mode & 0o777) == "0o600", "the owner's password is root's only"
-    grants = admin(dbhost["dir"], f"SHOW GRANTS FOR '{site['user']}'@'%'")
-    assert "REQUIRE SSL" in admin(dbhost["dir"], f"SHOW CREATE USER '{site['user']}'@'%'")
-    assert f"GRANT SELECT, INSERT, UPDATE, DELETE, CREATE TEMPORARY TABLES, LOCK TABLES ON `{site['user']}`.*" in grants, grants
+    grants = admin(dbhost, f"SHOW GRANTS FOR '{site['user']}'@'%'")
+    assert "REQUIRE SSL" in admin(dbhost, f"SHOW CREATE USER '{site['user']}'@'%'")
+    esc = site["user"].replace("_", "\\_")      # _ means only itself in the grant, not any character
+    assert f"GRANT SELECT, INSERT, UPDATE, DELETE, CREATE TEMPORARY TABLES, LOCK TABLES ON `{esc}`.*" in grants, grants
+    owner = admin(dbhost, f"SHOW GRANTS FOR '{site['user']}_owner'@'%'")
+    assert f"ON `{esc}\\_promote\\_check`.*" in owner, "the owner may make promote's scratch copy, no other schema"
+    assert "ON *.*" not in owner.replace("GRANT USAGE ON *.*", ""), owner
     assert "ALTER" not in grants and "CREATE," not in grants, grants
 
 

@@ -43,6 +43,8 @@ def dbinit(argv):
     if o.ca and not os.path.isfile(o.ca):
         return fail(f"no CA file {o.ca}")
     pw = os.environ.get("FLYTON_DB_MASTER_PASSWORD") or getpass.getpass(f"password of {o.master}: ")
+    if not pw:
+        return fail("no password for the master account")
     db = {"host": o.host, "port": o.port}
     if o.ca:
         db["ssl_ca"] = os.path.abspath(o.ca)
@@ -69,7 +71,16 @@ def make(sql, name, user, src, site_pw, owner_pw, tls):
         sql(f"CREATE USER IF NOT EXISTS '{u}'@'{src}' IDENTIFIED BY %s{need}", (p,))
         sql(f"ALTER USER '{u}'@'{src}' IDENTIFIED BY %s{need}", (p,))
         sql(f"REVOKE ALL PRIVILEGES, GRANT OPTION FROM '{u}'@'{src}'")
-        sql(f"GRANT {grant} ON `{name}`.* TO '{u}'@'{src}'")
+        sql(f"GRANT {grant} ON `{esc(name)}`.* TO '{u}'@'{src}'")
+    # the scratch databases of promote (its migrations tried on a copy first) and restore (a side
+    # copy, then a swap): the owner's too, and no other schema
+    for side in ("promote_check", "restore", "replaced"):
+        sql(f"GRANT {owner_grants} ON `{esc(name)}\\_{esc(side)}`.* TO '{user}_owner'@'{src}'")
+
+
+def esc(n):
+    # _ is a wildcard in a grant's database name: this one means only itself
+    return n.replace("_", "\\_")
 
 
 def owner_file(user, pw, name):
@@ -83,8 +94,9 @@ def owner_file(user, pw, name):
 
 
 def write_config(db):
-    # config.py's db = {...} block, in place; the rest of the file stays as it is
-    p = os.path.join(os.path.dirname(os.path.abspath(config.__file__)), "config.py")
+    # config.py's db = {...} block, in place; the rest of the file stays as it is (on prod
+    # server/config.py is a link to the machine's shared/config.py: that file is the one written)
+    p = os.path.realpath(os.path.join(os.path.dirname(os.path.abspath(config.__file__)), "config.py"))
     t = open(p, encoding="utf-8").read()
     lines = "".join(f"    {json.dumps(k)}: {json.dumps(v)},\n" for k, v in db.items())
     new, n = re.subn(r"(?ms)^db = \{.*?^\}", "db = {\n" + lines + "}", t, count=1)

@@ -6,9 +6,10 @@ cmd_here_deploy() {
   prev=$(basename "$(readlink $home/current)")
   link_shared "$id"
   db=$(PYTHONPATH=$home/shared "$venv/bin/python" -c "import config; print(config.db['name'])")
-  say "-- backup of database $db (mysqldump --single-transaction)"
-  mysqldump --single-transaction --routines --triggers "$db" | gzip > "$home/backups/$id.sql.gz.tmp" ||
-    die "the backup failed: nothing changed"
+  db_client
+  say "-- backup of database $db (mysqldump --single-transaction${dbc:+, on the database server})"
+  mysqldump "${dbc[@]}" --single-transaction --routines --triggers "$db" | gzip > "$home/backups/$id.sql.gz.tmp" ||
+    { rm -f "$home/backups/$id.sql.gz.tmp"; fail_release "$id" "failed: backup" "the backup failed: nothing changed, $prev still serves"; }
   mv "$home/backups/$id.sql.gz.tmp" "$home/backups/$id.sql.gz"
   say "ok: $home/backups/$id.sql.gz ($(du -h "$home/backups/$id.sql.gz" | cut -f1))"
   FLYTON_CONFIG_DIR=$home/shared "$r/server/bin/flyton" migrate --status | grep -Eq ' (pending|FAILED|CHANGED)( |$)' && t=1 || t=0

@@ -1,6 +1,7 @@
 # here-init.sh: flyton here-init (server/bin/flyton sources it; cmd_here_init runs the command).
 cmd_here_init() {
   local id=${1:?release id}
+  shift      # the rest: install.sh's options (--url, --db-...)
   mkdir -p $home/releases $home/shared/files $home/backups
   chmod 755 $home $home/releases
   chmod 700 $home/backups
@@ -9,7 +10,7 @@ cmd_here_init() {
   switch_to "$id"
   chown root:www-data $home/shared/files
   chmod 775 $home/shared/files
-  (cd $home/current && ./install.sh --prod ${2:+--url "$2"}) || die "install.sh --prod failed"
+  (cd $home/current && ./install.sh --prod "$@") || die "install.sh --prod failed"
   log_release "$id" "installed"
   "$home/current/server/bin/flyton" health --all || die "the new site is not healthy"
 }

@@ -7,28 +7,29 @@ cmd_here_restore() {
   side="${db}_restore"
   old="${db}_replaced"
   now=$(date -u +%Y%m%d-%H%M%S)-before-restore
+  db_client
   say "-- the database $db as it is now: $home/backups/$now.sql.gz"
-  mysqldump --single-transaction --routines --triggers "$db" | gzip > "$home/backups/$now.sql.gz.tmp" ||
+  mysqldump "${dbc[@]}" --single-transaction --routines --triggers "$db" | gzip > "$home/backups/$now.sql.gz.tmp" ||
     { rm -f "$home/backups/$now.sql.gz.tmp"; die "the backup of the database as it is failed: nothing changed"; }
   mv "$home/backups/$now.sql.gz.tmp" "$home/backups/$now.sql.gz"
   say "-- $b into the side database $side"
-  mysql -e "DROP DATABASE IF EXISTS \`$side\`; CREATE DATABASE \`$side\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
-  if ! gunzip -c "$f" | mysql "$side"; then
-    mysql -e "DROP DATABASE IF EXISTS \`$side\`"
+  mysql "${dbc[@]}" -e "DROP DATABASE IF EXISTS \`$side\`; CREATE DATABASE \`$side\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+  if ! gunzip -c "$f" | mysql "${dbc[@]}" "$side"; then
+    mysql "${dbc[@]}" -e "DROP DATABASE IF EXISTS \`$side\`"
     die "$b does not load: nothing changed"
   fi
-  say "ok: $(mysql -Nse "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = '$side'") tables"
+  say "ok: $(mysql "${dbc[@]}" -Nse "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = '$side'") tables"
   say "-- swap: the tables of $db for those of the backup, in one RENAME TABLE"
   ren=""
-  for t in $(mysql -Nse "SELECT table_name FROM information_schema.tables WHERE table_schema = '$db'"); do
+  for t in $(mysql "${dbc[@]}" -Nse "SELECT table_name FROM information_schema.tables WHERE table_schema = '$db'"); do
     ren="$ren, \`$db\`.\`$t\` TO \`$old\`.\`$t\`"
   done
-  for t in $(mysql -Nse "SELECT table_name FROM information_schema.tables WHERE table_schema = '$side'"); do
+  for t in $(mysql "${dbc[@]}" -Nse "SELECT table_name FROM information_schema.tables WHERE table_schema = '$side'"); do
     ren="$ren, \`$side\`.\`$t\` TO \`$db\`.\`$t\`"
   done
-  mysql -e "DROP DATABASE IF EXISTS \`$old\`; CREATE DATABASE \`$old\`; RENAME TABLE ${ren#, }" ||
-    { mysql -e "DROP DATABASE IF EXISTS \`$side\`; DROP DATABASE IF EXISTS \`$old\`"; die "the swap failed: nothing changed"; }
-  mysql -e "DROP DATABASE IF EXISTS \`$side\`; DROP DATABASE IF EXISTS \`$old\`"
+  mysql "${dbc[@]}" -e "DROP DATABASE IF EXISTS \`$old\`; CREATE DATABASE \`$old\`; RENAME TABLE ${ren#, }" ||
+    { mysql "${dbc[@]}" -e "DROP DATABASE IF EXISTS \`$side\`; DROP DATABASE IF EXISTS \`$old\`"; die "the swap failed: nothing changed"; }
+  mysql "${dbc[@]}" -e "DROP DATABASE IF EXISTS \`$side\`; DROP DATABASE IF EXISTS \`$old\`"
   log_release "$(basename "$(readlink $home/current)")" "database restored from $b (before: $now)"
   say "-- graceful reload and health"
   here_reload_check || say "!! the site is not healthy with this database: flyton restore HOST $now undoes it"

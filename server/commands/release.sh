@@ -48,6 +48,40 @@ fail_release() {
   die "$3"
 }
 
+db_client() {
+  # dbc: the mysql/mysqldump options that reach this machine's database: none (root, on the local
+  # socket), or for a database on a server of its own (config.py db host) its owner account over
+  # TLS, the server checked: a root-only file of /etc/flyton made from config.py and the owner's file
+  local f
+  dbc=()
+  f=$(PYTHONPATH=$home/shared "$venv/bin/python" - <<'PY'
+import os
+import config
+d = config.db
+if d.get("socket") or not d.get("host"):
+    raise SystemExit(0)
+own = {}
+try:
+    for ln in open(f"/etc/flyton/owner-{d['user']}.cnf"):
+        k, eq, v = ln.strip().partition("=")
+        if eq:
+            own[k] = v
+except OSError:
+    pass
+p = f"/etc/flyton/client-{d['name']}.cnf"
+lines = ["[client]", f"host={d['host']}", f"port={d.get('port', 3306)}",
+         f"user={own.get('user', d['user'])}", f"password={own.get('password', d.get('password', ''))}"]
+if d.get("ssl_ca"):
+    lines += [f"ssl-ca={d['ssl_ca']}", "ssl-verify-server-cert"]
+fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+os.write(fd, ("\n".join(lines) + "\n").encode())
+os.close(fd)
+print(p)
+PY
+) || die "cannot read the database settings in $home/shared/config.py"
+  [ -z "$f" ] || dbc=("--defaults-extra-file=$f")
+}
+
 check_migrations() {
   # the backup loaded into a scratch database, the new release's migrations run on it
   local r=$1 db=$2 id=$3 s c rc=0 u
@@ -56,14 +90,19 @@ check_migrations() {
   u=$(PYTHONPATH=$home/shared "$venv/bin/python" -c "import config; print(config.db['user'])")
   ( umask 077; sed -e "s|\"name\": \"$db\"|\"name\": \"$s\"|" $home/shared/config.py > "$c/config.py" )   # a password
   grep -q "\"name\": \"$s\"" "$c/config.py" || { rm -rf "$c"; say "cannot point a config at the copy"; return 1; }
-  mysql -e "DROP DATABASE IF EXISTS \`$s\`; CREATE DATABASE \`$s\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci; GRANT ALL PRIVILEGES ON \`$s\`.* TO '$u'@'localhost'"
-  # the migrations run as the owner account when there is one
-  mysql -Nse "SELECT 1 FROM mysql.user WHERE user = '${u}_owner'" | grep -q 1 &&
-    mysql -e "GRANT ALL PRIVILEGES ON \`$s\`.* TO '${u}_owner'@'localhost'"
-  gunzip -c "$home/backups/$id.sql.gz" | mysql "$s" || rc=1
+  if [ ${#dbc[@]} = 0 ]; then
+    mysql -e "DROP DATABASE IF EXISTS \`$s\`; CREATE DATABASE \`$s\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci; GRANT ALL PRIVILEGES ON \`$s\`.* TO '$u'@'localhost'"
+    # the migrations run as the owner account when there is one
+    mysql -Nse "SELECT 1 FROM mysql.user WHERE user = '${u}_owner'" | grep -q 1 &&
+      mysql -e "GRANT ALL PRIVILEGES ON \`$s\`.* TO '${u}_owner'@'localhost'"
+  else
+    # a server of its own: the owner may make this one scratch database (flyton db-init granted it)
+    mysql "${dbc[@]}" -e "DROP DATABASE IF EXISTS \`$s\`; CREATE DATABASE \`$s\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci" || rc=1
+  fi
+  [ $rc = 0 ] && { gunzip -c "$home/backups/$id.sql.gz" | mysql "${dbc[@]}" "$s" || rc=1; }
   [ $rc = 0 ] && { FLYTON_CONFIG_DIR=$c "$r/server/bin/flyton" migrate | sed 's/^/   copy: /' || rc=1; }
   # a failed migrate prints its reason on stderr: it shows as it is
-  mysql -e "DROP DATABASE IF EXISTS \`$s\`"
+  mysql "${dbc[@]}" -e "DROP DATABASE IF EXISTS \`$s\`"
   rm -rf "$c"
   return $rc
 }

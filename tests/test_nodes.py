@@ -1,0 +1,206 @@
+# test_nodes.py: two prod web nodes on one database of a server of its own, as a site grows on
+# AWS (EC2 web nodes, one RDS). tests/prodhost makes the nodes flyprod1 (10.231.1.2) and flyprod2
+# (10.231.2.2), each a Debian root in its own network namespace; the database is a MariaDB that
+# speaks TLS only, with RDS's master grants, on this machine's side of them (10.231.1.1:3307,
+# tests/dbserver.py). `flyton prod-init flyprod1 --db-host ...` installs the first node with no
+# database server of its own; `prod-init flyprod2 --like flyprod1` adds the second. Then: a session
+# made through one node works on the other, a file sent through one is served by the other, a
+# call sent again through the other node writes once, the archive run on both at once works once,
+# and promote backs up the database server's database and migrates it, or leaves nothing behind.
+# Once per tests/run, beside the suite (machines of their own).
+import os
+import re
+import ssl
+import json
+import time
+import base64
+import shutil
+import secrets
+import subprocess
+import urllib.error
+import urllib.request
+
+import pytest
+
+from conftest import top
+from dbserver import dbserver, stop, admin
+
+pytestmark = pytest.mark.skipif(os.environ.get("FLYTON_PROD_TESTS") != "1",
+                                reason="machines of their own: once per tests/run, beside the suite")
+ssh_config = "/opt/flyton/prodhost/ssh_config"
+env = dict(os.environ, FLYTON_SSH=f"ssh -F {ssh_config}")
+env.pop("SUDO_USER", None)     # root's ssh and key here
+nodes = {"flyprod1": "10.231.1.2", "flyprod2": "10.231.2.2"}
+name = "10.231.1.2"            # the site's address (site_url): what a balancer in front would be asked for
+free = 1 + max(int(f[:4]) for f in os.listdir(f"{top}/sql/migrations") if f[:4].isdigit())
+mig = f"{free:04d}_t_nodes.sql"        # the next free number, in this project or a grown one
+st = {}
+upload = """from tools.kicfile import kicfile
+
+
+def api_t_upload(data):
+    i = data["post"]["input"]
+    return {"url": kicfile(i["file_x"], i.get("name", ""), data["s"]["my_user_id"])}
+"""
+
+
+def sh(cmd, cwd=None, check=True, input=None):
+    r = subprocess.run(cmd, shell=True, cwd=cwd, capture_output=True, text=True, env=env, timeout=600, input=input)
+    if check:
+        assert r.returncode == 0, f"{cmd}\n{r.stdout}\n{r.stderr}"
+    return r
+
+
+def on(node, cmd):
+    return sh(f"ssh -F {ssh_config} {node} {json.dumps(cmd)}").stdout
+
+
+def flyton(args, more_env=None):
+    r = subprocess.run(f"server/bin/flyton {args}", shell=True, cwd=st["dev"], capture_output=True, text=True,
+                       env=dict(env, **(more_env or {})), timeout=600)
+    return r.returncode, r.stdout + r.stderr
+
+
+def commit(files, msg):
+    for p, text in files.items():
+        with open(os.path.join(st["dev"], p), "w") as f:
+            f.write(text)
+    sh(f"git add -A && git -c user.name=dev -c user.email=dev@example.com commit -qm {json.dumps(msg)}", cwd=st["dev"])
+
+
+def http(node, path, body=None):
+    # through one node, asked for the site's name (as a balancer in front forwards it)
+    req = urllib.request.Request(f"https://{nodes[node]}{path}", data=body,
+                                 headers={"Host": name, **({"Content-Type": "application/json"} if body else {})})
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE      # each node's own self-signed certificate: not what this test is about
+    try:
+        with urllib.request.urlopen(req, timeout=30, context=ctx) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+
+
+def api(node, meth, inp, ses="", rid=""):
+    info = {"ses": ses}
+    if rid:
+        info["rid"] = rid
+    s, b = http(node, f"/cgi-bin/api?meth={meth}", json.dumps({"info": info, "input": inp}).encode())
+    return s, json.loads(b)["server"]
+
+
+def db(q):
+    return admin(st["db"], f"USE flyton; {q}")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def cluster(tmp_path_factory):
+    for n in nodes:
+        sh(f"{top}/tests/prodhost up {n}")
+    st["db"] = dbserver(f"/var/tmp/flyton-nodes-db-{os.getpid()}", "10.231.1.1", 3307, "10.231.%")
+    d = str(tmp_path_factory.mktemp("nodes") / "clone")
+    sh(f"git clone -q {top} {d}")
+    for f in ("bootstrap.min.css", "bootstrap.rtl.min.css", "bootstrap.bundle.min.js"):
+        shutil.copy(f"{top}/client/lib/{f}", f"{d}/client/lib/{f}")
+    with open(f"{d}/server/apis/api/api_t_upload.py", "w") as f:
+        f.write(upload)
+    sh("git add -A && git -c user.name=dev -c user.email=dev@example.com commit -qm 'an upload method'", cwd=d)
+    st["dev"] = d
+    try:
+        yield
+    finally:
+        for n in nodes:
+            sh(f"{top}/tests/prodhost down {n}", check=False)
+        stop(st["db"])
+
+
+def test_the_first_node_takes_a_database_server_of_its_own():
+    rc, out = flyton(f"prod-init flyprod1 --url https://{name} --db-host 10.231.1.1 --db-port 3307 "
+                     f"--db-ca {st['db']['ca']} --db-master master", {"FLYTON_DB_MASTER_PASSWORD": st["db"]["pw"]})
+    assert rc == 0, out
+    st["pw"] = re.search(r"created user admin, password: (\S+)", out).group(1)
+    cfg = on("flyprod1", "cat /srv/flyton/shared/config.py")
+    assert '"host": "10.231.1.1"' in cfg, cfg
+    assert '"ssl_ca": "/etc/flyton/db-ca.pem"' in cfg, cfg
+    assert '"socket"' not in cfg, cfg
+    assert on("flyprod1", "pgrep -c mariadbd || true").strip() == "0", "no database server on the node"
+    assert on("flyprod1", "ls /etc/flyton/db-master.pw 2>/dev/null || echo gone").strip() == "gone", "the master's password is not kept"
+    assert db("SELECT username FROM users").split() == ["admin"], "the admin is in the database server's database"
+
+
+def test_a_second_node_like_the_first_serves_the_same_site():
+    rc, out = flyton("prod-init flyprod2 --like flyprod1")
+    assert rc == 0, out
+    assert "flyprod2 takes the settings and the database of flyprod1" in out
+    assert "created user admin" not in out, "the admin of the first node, not a second one"
+    assert on("flyprod2", "pgrep -c mariadbd || true").strip() == "0"
+    s, a = api("flyprod1", "api_login", {"u": "admin", "p": st["pw"]})
+    assert a["allow"] == 1, a
+    st["ses"] = a["ses"]
+    s, b = http("flyprod2", f"/cgi-bin/p?app=start&r=309012&ses={st['ses']}&rpage=dashboard")
+    assert s == 200, b[:300]
+    assert b"id=kicheader" in b, "a session made through one node works on the other"
+
+
+def test_a_file_sent_through_one_node_is_served_by_the_other():
+    content = bytes(range(256)) * 20
+    s, a = api("flyprod1", "api_t_upload", {"b64_file_x": base64.b64encode(content).decode(), "name": "scan.png"}, st["ses"])
+    assert a["allow"] == 1, a
+    s, b = http("flyprod2", a["url"])
+    assert s == 200
+    assert b == content
+
+
+def test_a_call_sent_again_through_the_other_node_writes_once():
+    # the first node answered, and the answer was lost: the client sends the call again, the
+    # balancer gives it to the other node
+    rid = secrets.token_hex(16)
+    s1, a1 = api("flyprod1", "api_todo_add", {"name": "sent to two nodes"}, st["ses"], rid)
+    s2, a2 = api("flyprod2", "api_todo_add", {"name": "sent to two nodes"}, st["ses"], rid)
+    assert a1["allow"] == 1, a1
+    assert a2 == a1
+    assert db("SELECT COUNT(*) FROM todo WHERE name = 'sent to two nodes'").strip() == "1"
+
+
+def test_the_archive_run_on_both_nodes_at_once_works_once():
+    rows = ", ".join(f"('t_nodes_arc', 'r{i}', NOW() - INTERVAL 200 DAY)" for i in range(3000))
+    db(f"INSERT INTO logs (act_type, send_text, created_at) VALUES {rows}")
+    runs = [subprocess.Popen(["ssh", "-F", ssh_config, n, "/srv/flyton/current/server/bin/flyton archive --batch 500 --pause 0.3"],
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for n in nodes]
+    outs = [p.communicate(timeout=300)[0] for p in runs]
+    assert [p.returncode for p in runs] == [0, 0], outs
+    assert sum("another node runs the archive now" in o for o in outs) == 1, outs
+    assert sum("logs: moved" in o for o in outs) == 1, outs
+    assert db("SELECT COUNT(*) FROM logs WHERE act_type = 't_nodes_arc'").strip() == "0"
+    assert db("SELECT COUNT(*), COUNT(DISTINCT id) FROM logs_arc WHERE act_type = 't_nodes_arc'").split() == ["3000", "3000"]
+
+
+def test_a_failed_backup_leaves_nothing_behind():
+    cnf = "/etc/flyton/owner-flyton.cnf"
+    look = "ls -a /srv/flyton/releases /srv/flyton/backups; readlink /srv/flyton/current"
+    before = on("flyprod1", look)
+    commit({"client/app/admin/t_nodes_page.py": "def t_nodes_page(data):\n    return '<p id=t_nodes>new</p>'\n"}, "a page")
+    on("flyprod1", f"cp -p {cnf} {cnf}.keep && sed -i 's/^password=.*/password=wrong/' {cnf}")
+    try:
+        rc, out = flyton("promote flyprod1 --skip-tests")
+    finally:
+        on("flyprod1", f"mv {cnf}.keep {cnf}")
+    assert rc != 0, out
+    assert "the backup failed: nothing changed" in out, out
+    assert on("flyprod1", look) == before, "no release folder and no part of a dump are left"
+
+
+def test_promote_backs_up_the_database_server_and_migrates_it_once():
+    commit({f"sql/migrations/{mig}": "ALTER TABLE todo ADD COLUMN t_nodes INT NOT NULL DEFAULT 0;\n"}, "a migration")
+    rc, out = flyton("promote flyprod1 --skip-tests")
+    assert rc == 0, out
+    assert f"copy: ok: {mig}" in out, "tried on a copy of the database first"
+    b = on("flyprod1", "ls -t /srv/flyton/backups | head -n 1").strip()
+    n = on("flyprod1", f"zcat /srv/flyton/backups/{b} | grep -a -c 'sent to two nodes' || true").strip()
+    assert n == "1", "the backup holds the database server's rows"
+    assert db(f"SELECT COUNT(*) FROM migrations WHERE name = '{mig}'").strip() == "1"
+    assert "t_nodes" in db("SHOW COLUMNS FROM todo")
+    assert db("SHOW DATABASES LIKE 'flyton%'").split() == ["flyton"], "the scratch copy is gone"
+    s, b = http("flyprod1", f"/cgi-bin/p?app=start&r=309012&ses={st['ses']}&rpage=t_nodes_page")
+    assert b"<p id=t_nodes>new</p>" in b

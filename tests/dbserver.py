@@ -25,20 +25,39 @@ def dbserver(d, addr, port, master_from):
        f"printf 'subjectAltName=IP:{addr}\\n' > ext && "
        "openssl x509 -req -in db.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -extfile ext -out db.crt", f"{d}/tls")
     sh(f"mariadb-install-db --user=root --datadir={d}/data --auth-root-authentication-method=socket --skip-test-db")
-    p = subprocess.Popen(["mariadbd", "--no-defaults", "--user=root", f"--datadir={d}/data", f"--port={port}",
-                          f"--bind-address={addr}", f"--socket={d}/sock", f"--pid-file={d}/pid",
-                          f"--ssl-cert={d}/tls/db.crt", f"--ssl-key={d}/tls/db.key", f"--ssl-ca={d}/tls/ca.crt",
-                          "--require-secure-transport=ON", "--skip-log-bin", "--innodb-buffer-pool-size=32M",
-                          "--skip-name-resolve"],
-                         stdout=subprocess.DEVNULL, stderr=open(f"{d}/err.log", "w"), start_new_session=True)
+    s = {"dir": d, "ca": f"{d}/tls/ca.crt", "addr": addr, "port": port}
+    start(s)
+    s["pw"] = secrets.token_urlsafe(16)
+    admin(s, f"CREATE USER 'master'@'{master_from}' IDENTIFIED BY '{s['pw']}'; "
+             f"GRANT {master_grants} ON *.* TO 'master'@'{master_from}' WITH GRANT OPTION")
+    return s
+
+
+def start(s):
+    d = s["dir"]
+    os.makedirs(f"{d}/tmp", exist_ok=True)
+    s["proc"] = subprocess.Popen(["mariadbd", "--no-defaults", "--user=root", f"--datadir={d}/data", f"--port={s['port']}",
+                                  f"--bind-address={s['addr']}", f"--socket={d}/sock", f"--pid-file={d}/pid",
+                                  f"--ssl-cert={d}/tls/db.crt", f"--ssl-key={d}/tls/db.key", f"--ssl-ca={d}/tls/ca.crt",
+                                  "--require-secure-transport=ON", "--skip-log-bin", "--innodb-buffer-pool-size=32M",
+                                  "--skip-name-resolve",
+                                  # a temp folder of its own: at start a server deletes every #sql file of its
+                                  # tmpdir, and in /tmp those are the live ones of this machine's server
+                                  f"--tmpdir={d}/tmp"],
+                                 stdout=subprocess.DEVNULL, stderr=open(f"{d}/err.log", "a"), start_new_session=True)
     for i in range(120):
-        if os.path.exists(f"{d}/sock"):
-            break
+        if os.path.exists(f"{d}/sock") and subprocess.run(["mariadb", f"--socket={d}/sock", "-e", "SELECT 1"],
+                                                         capture_output=True).returncode == 0:
+            return
         time.sleep(0.25)
-    pw = secrets.token_urlsafe(16)
-    admin({"dir": d}, f"CREATE USER 'master'@'{master_from}' IDENTIFIED BY '{pw}'; "
-                      f"GRANT {master_grants} ON *.* TO 'master'@'{master_from}' WITH GRANT OPTION")
-    return {"dir": d, "ca": f"{d}/tls/ca.crt", "pw": pw, "proc": p, "addr": addr, "port": port}
+    raise AssertionError(f"the database server in {d} did not start: {open(f'{d}/err.log').read()[-2000:]}")
+
+
+def restart(s):
+    # as RDS restarts one: the server goes away (its connections with it) and comes back with its data
+    os.killpg(s["proc"].pid, signal.SIGTERM)
+    s["proc"].wait(60)
+    start(s)
 
 
 def stop(s):

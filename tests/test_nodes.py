@@ -7,6 +7,9 @@
 # made through one node works on the other, a file sent through one is served by the other, a
 # call sent again through the other node writes once, the archive run on both at once works once,
 # and promote backs up the database server's database and migrates it, or leaves nothing behind.
+# Then HAProxy in front of both (haproxy-flyton.cfg, on this machine's loopback) while clients
+# call as call_server does: a database restart and a node killed (every process at once, SIGKILL)
+# fail no call, lose no acknowledged write and write nothing twice.
 # Once per tests/run, beside the suite (machines of their own).
 import os
 import re
@@ -17,13 +20,15 @@ import base64
 import shutil
 import secrets
 import subprocess
+import signal
+import threading
 import urllib.error
 import urllib.request
 
 import pytest
 
 from conftest import top
-from dbserver import dbserver, stop, admin
+from dbserver import dbserver, stop, admin, restart
 
 pytestmark = pytest.mark.skipif(os.environ.get("FLYTON_PROD_TESTS") != "1",
                                 reason="machines of their own: once per tests/run, beside the suite")
@@ -204,3 +209,124 @@ def test_promote_backs_up_the_database_server_and_migrates_it_once():
     assert db("SHOW DATABASES LIKE 'flyton%'").split() == ["flyton"], "the scratch copy is gone"
     s, b = http("flyprod1", f"/cgi-bin/p?app=start&r=309012&ses={st['ses']}&rpage=t_nodes_page")
     assert b"<p id=t_nodes>new</p>" in b
+
+
+def test_the_second_node_takes_the_release_and_migrates_nothing():
+    rc, out = flyton("promote flyprod2 --skip-tests")
+    assert rc == 0, out
+    assert "no pending migrations" in out, out
+
+
+lb = "https://127.0.0.1:8099"
+
+
+@pytest.fixture(scope="module")
+def balancer(tmp_path_factory):
+    # haproxy-flyton.cfg as shipped, with this test's addresses, names and certificate
+    d = str(tmp_path_factory.mktemp("lb"))
+    sh(f'openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" -keyout {d}/k -out {d}/c 2>/dev/null'
+       f" && cat {d}/c {d}/k > {d}/site.pem")
+    t = open(f"{top}/haproxy-flyton.cfg").read()
+    for a, b in (("bind :443 ssl crt /etc/haproxy/site.pem", f"bind 127.0.0.1:8099 ssl crt {d}/site.pem"),
+                 ("bind :80\n", "bind 127.0.0.1:8098\n"), ("www.example.com", name),
+                 ("10.0.1.11", nodes["flyprod1"]), ("10.0.1.12", nodes["flyprod2"])):
+        assert a in t, f"haproxy-flyton.cfg has no {a!r}"
+        t = t.replace(a, b)
+    with open(f"{d}/haproxy.cfg", "w") as f:
+        f.write(t)
+    sh(f"haproxy -c -q -f {d}/haproxy.cfg")
+    p = subprocess.Popen(["haproxy", "-db", "-f", f"{d}/haproxy.cfg"], stdout=subprocess.DEVNULL,
+                         stderr=open(f"{d}/haproxy.log", "w"), start_new_session=True)
+    try:
+        up = 0
+        for i in range(60):
+            up = up + 1 if call("api_ping", {})[0].get("allow") == 1 else 0
+            if up >= 6:            # both nodes in service (2 good checks each)
+                break
+            time.sleep(0.5)
+        assert up >= 6, open(f"{d}/haproxy.log").read()[-2000:]
+        st["lb_ses"] = call("api_login", {"u": "admin", "p": st["pw"]})[0]["ses"]
+        yield
+    finally:
+        os.killpg(p.pid, signal.SIGTERM)
+        p.wait(30)
+
+
+def call(meth, inp, ses=""):
+    # as call_server does: one request id; the call sent again (same id, twice at most, after 0.4 s and
+    # 1.6 s) when no answer of Flyton's came or the answer says retry. (answer, tries)
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE       # the balancer's certificate of this test
+    body = json.dumps({"info": {"ses": ses, "rid": secrets.token_hex(16)}, "input": inp}).encode()
+    a = {"allow": 0, "err": "no answer"}
+    for t in range(3):
+        if t:
+            time.sleep(0.4 * t * t)
+        req = urllib.request.Request(f"{lb}/cgi-bin/api?meth={meth}", data=body,
+                                     headers={"Host": name, "Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=30, context=ctx) as r:
+                s, b = r.status, r.read()
+        except urllib.error.HTTPError as e:
+            s, b = e.code, e.read()
+        except OSError as e:
+            a = {"allow": 0, "err": f"network: {e}"}
+            continue
+        if 502 <= s <= 504:
+            a = {"allow": 0, "err": f"HTTP {s}"}
+            continue
+        try:
+            a = json.loads(b)["server"]
+        except (ValueError, KeyError):
+            a = {"allow": 0, "err": f"not JSON, HTTP {s}: {b[:300]!r}"}
+            if s >= 500:
+                continue
+            return a, t + 1
+        if not a.get("retry"):
+            return a, t + 1
+    return a, 3
+
+
+def load(tag, seconds, hit):
+    # 4 clients add todos through the balancer for `seconds` (bounded); hit() runs 2 s in
+    out = {"acked": [], "failed": [], "tries": 0}
+    end = time.monotonic() + seconds
+
+    def client(k):
+        i = 0
+        while time.monotonic() < end:
+            n = f"{tag} {k} {i}"
+            i += 1
+            a, t = call("api_todo_add", {"name": n}, st["lb_ses"])
+            out["tries"] += t - 1
+            if a.get("allow") == 1:
+                out["acked"].append((n, a["id"]))
+            else:
+                out["failed"].append((n, a))
+    ts = [threading.Thread(target=client, args=(k,)) for k in range(4)]
+    for t in ts:
+        t.start()
+    time.sleep(2)
+    hit()
+    for t in ts:
+        t.join(seconds + 120)
+    rows = db(f"SELECT id, name FROM todo WHERE name LIKE '{tag} %'")
+    out["rows"] = sorted((ln.split("\t")[1], int(ln.split("\t")[0])) for ln in rows.splitlines())
+    print(f"\n{tag}: {len(out['acked'])} calls acknowledged, {len(out['failed'])} failed, "
+          f"{out['tries']} sent again; {len(out['rows'])} rows")
+    return out
+
+
+def test_through_the_balancer_a_database_restart_fails_no_call_and_writes_once(balancer):
+    r = load("dbrestart", 8, lambda: restart(st["db"]))
+    assert r["failed"] == [], r["failed"][:5]
+    assert len(r["acked"]) > 20, "the load ran"
+    assert r["rows"] == sorted(r["acked"]), "every acknowledged write is there, once, and nothing else"
+
+
+def test_through_the_balancer_a_node_killed_fails_no_call_and_loses_no_write(balancer):
+    r = load("nodekill", 8, lambda: sh(f"{top}/tests/prodhost kill flyprod2"))
+    assert r["failed"] == [], r["failed"][:5]
+    assert len(r["acked"]) > 20, "the load ran"
+    assert r["rows"] == sorted(r["acked"]), "every acknowledged write is there, once, and nothing else"

@@ -9,7 +9,8 @@
 # and promote backs up the database server's database and migrates it, or leaves nothing behind.
 # Then HAProxy in front of both (haproxy-flyton.cfg, on this machine's loopback) while clients
 # call as call_server does: a database restart and a node killed (every process at once, SIGKILL)
-# fail no call, lose no acknowledged write and write nothing twice.
+# fail no call, lose no acknowledged write and write nothing twice; 50 bad logins of one client
+# through the balancer lock out no other client.
 # Once per tests/run, beside the suite (machines of their own).
 import os
 import re
@@ -22,6 +23,7 @@ import secrets
 import subprocess
 import signal
 import threading
+from http.client import HTTPSConnection
 import urllib.error
 import urllib.request
 
@@ -316,6 +318,46 @@ def load(tag, seconds, hit):
     print(f"\n{tag}: {len(out['acked'])} calls acknowledged, {len(out['failed'])} failed, "
           f"{out['tries']} sent again; {len(out['rows'])} rows")
     return out
+
+
+def login_from(addr, pw, hdr=None):
+    # api_login as admin through the balancer, from the client address addr (127.0.0.x)
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    c = HTTPSConnection("127.0.0.1", 8099, timeout=30, source_address=(addr, 0), context=ctx)
+    try:
+        c.request("POST", "/cgi-bin/api?meth=api_login", json.dumps({"info": {}, "input": {"u": "admin", "p": pw}}),
+                  dict({"Host": name, "Content-Type": "application/json"}, **(hdr or {})))
+        return json.loads(c.getresponse().read())["server"]
+    finally:
+        c.close()
+
+
+def test_through_the_balancer_bad_logins_of_one_client_lock_out_no_other(balancer):
+    # the balancer, as the nodes see it (10.231.N.1), is their trusted proxy: install.sh writes that into the site
+    for n in nodes:
+        on(n, "sed -i 's|^trusted_proxies = .*|trusted_proxies = [\"10.231.0.0/16\"]|' /srv/flyton/shared/config.py && "
+              "grep -qF 'trusted_proxies = [\"10.231.0.0/16\"]' /srv/flyton/shared/config.py && "
+              "cd /srv/flyton/current && ./install.sh --prod > /dev/null")
+    for i in range(40):
+        if call("api_ping", {})[0].get("allow") == 1 and call("api_ping", {})[0].get("allow") == 1:
+            break
+        time.sleep(0.5)
+    guesser, owner = "127.0.0.66", "127.0.0.77"
+    # (the test's own calls straight to a node come from this machine's side, 10.231.N.1)
+    theirs = "SELECT name, n FROM throttle WHERE name LIKE '%10.231.%' OR name LIKE '%127.0.0.99%' ORDER BY name"
+    before = db(theirs)
+    assert login_from(owner, st["pw"])["allow"] == 1
+    for i in range(50):
+        assert login_from(guesser, "wrong-password")["allow"] == 0
+    assert "Too many" in login_from(guesser, st["pw"])["msg"], "the guesser is refused, even with the password"
+    a = login_from(owner, st["pw"])
+    assert a["allow"] == 1, (a, db("SELECT name, n FROM throttle"))
+    # what the guesser writes in X-Forwarded-For comes before the address the balancer adds: it changes nothing
+    assert "Too many" in login_from(guesser, st["pw"], {"X-Forwarded-For": "127.0.0.99"})["msg"]
+    assert db(f"SELECT COUNT(*) FROM throttle WHERE name LIKE '%{guesser}%'").strip() != "0", "the site counted the client"
+    assert db(theirs) == before, "never the balancer, nor an address the client chose"
 
 
 def test_through_the_balancer_a_database_restart_fails_no_call_and_writes_once(balancer):

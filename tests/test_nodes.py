@@ -360,6 +360,23 @@ def test_through_the_balancer_bad_logins_of_one_client_lock_out_no_other(balance
     assert db(theirs) == before, "never the balancer, nor an address the client chose"
 
 
+def test_a_drained_node_gets_no_new_request_and_comes_back(balancer):
+    # flyton drain on: the balancer's ping gets 503, HAProxy takes the node out; off: back in
+    def posts():
+        return int(on("flyprod2", "grep -c 'POST /cgi-bin/api' /var/log/apache2/flyton_access.log || true").strip())
+    assert "draining" in on("flyprod2", "/srv/flyton/current/server/bin/flyton drain on")
+    time.sleep(3.5)          # 2 failed checks a second apart, and a margin
+    n = posts()
+    for i in range(20):
+        assert call("api_todo_list", {}, st["lb_ses"])[0]["allow"] == 1
+    assert posts() == n, "no request reached the drained node"
+    assert "in service" in on("flyprod2", "/srv/flyton/current/server/bin/flyton drain off")
+    time.sleep(3.5)          # 2 good checks
+    for i in range(20):
+        assert call("api_todo_list", {}, st["lb_ses"])[0]["allow"] == 1
+    assert posts() > n, "back in service"
+
+
 def test_through_the_balancer_a_database_restart_fails_no_call_and_writes_once(balancer):
     r = load("dbrestart", 8, lambda: restart(st["db"]))
     assert r["failed"] == [], r["failed"][:5]

@@ -186,3 +186,29 @@ def api_t_ddl2(data):
     tables = [r[0] for r in sql("SHOW TABLES")[0]]
     assert "t_inproc_ddl" not in tables
     assert sql("SELECT CURRENT_USER()")[0][0][0].endswith("_owner@localhost"), "the test itself stays the owner"
+
+
+def test_a_draining_node_refuses_the_balancers_ping_and_answers_its_own():
+    # `flyton drain on` makes the file "drain" beside config.py: the ping from anyone but the machine
+    # itself gets 503 (a balancer takes the node out); loopback (flyton health) gets its answer
+    import os
+    from inproc import call
+    import json as js
+    f = os.path.join(os.path.dirname(os.path.realpath(config.__file__)), "drain")
+
+    def ping(addr):
+        st, h, t = call("/cgi-bin/api", "meth=api_ping", method="GET", addr=addr)
+        return st, js.loads(t)["server"]
+    assert ping("10.0.0.5")[0] == 200
+    open(f, "w").close()
+    try:
+        st, a = ping("10.0.0.5")
+        assert st == 503, a
+        assert a["allow"] == 0, a
+        assert "leaving the balancer" in a["err"], a
+        assert ping("127.0.0.1")[0] == 200, "the machine's own check still gets its answer"
+        st, a = api("api_todo_list", {}, None, addr="10.0.0.5")
+        assert st == 401, "other calls go on (requests in flight finish)"
+    finally:
+        os.remove(f)
+    assert ping("10.0.0.5")[0] == 200

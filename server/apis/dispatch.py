@@ -65,6 +65,8 @@ def call(meth):
         return 404, {"allow": 0, "err": "wrong method"}
     if isinstance(body, int):
         return body, {"allow": 0, "err": body_err[body]}
+    if meth == "api_ping" and draining():
+        return 503, {"allow": 0, "err": "this node is leaving the balancer (flyton drain)"}
     out = gate(meth)
     if out:
         return out
@@ -90,6 +92,15 @@ def call(meth):
     if err:
         return (413 if "large" in err else 400), {"allow": 0, "err": err}
     return run(meth, data)
+
+
+def draining():
+    # `flyton drain on` (a file "drain" beside config.py: on prod the machine's shared/, kept across
+    # releases): the balancer's ping is refused, so it sends this node nothing new while requests in
+    # flight finish. The machine's own checks (flyton health, from loopback) still get their answer
+    if kicreq_env("REMOTE_ADDR") in ("127.0.0.1", "::1"):
+        return 0
+    return 1 if os.path.exists(os.path.join(os.path.dirname(os.path.realpath(config.__file__)), "drain")) else 0
 
 
 surrogate_re = re.compile(rb"\\u[dD][89a-fA-F]")

@@ -142,3 +142,17 @@ def test_a_file_sent_through_one_runtime_is_served_by_the_other(temp_file):
         assert h["X-Content-Type-Options"] == "nosniff", base
         assert "default-src 'self'" in h["Content-Security-Policy"], base
     assert site in ("http://127.0.0.1:8091", "http://127.0.0.1:8092")
+
+
+@pytest.mark.once
+def test_a_failure_while_reading_a_file_is_a_reference_not_a_traceback(monkeypatch):
+    # (the database failing is test_request.py's; here any other error, as an unreadable disk file)
+    import p4file
+
+    def broken(name):
+        raise OSError("disk gone")
+    monkeypatch.setattr(p4file, "file_get", broken)
+    st, h, b = file("/pages/files/abc_x.txt")
+    assert st == 500
+    assert re.match(rb"^Something went wrong\. Reference: [0-9a-f]{8}$", b), b
+    assert b"Traceback" not in b

@@ -25,6 +25,12 @@ def p4file():
         log(f"file {name[:60]!r}: database: {e}", r)
         send(500, "text/plain; charset=utf-8", f"The database could not do it. Reference: {r}")
         return
+    except Exception:
+        import traceback   # here, not on top: only a failing request pays for it
+        r = ref()
+        log(f"file {name[:60]!r}\n{traceback.format_exc()}", r)
+        send(500, "text/plain; charset=utf-8", f"Something went wrong. Reference: {r}")
+        return
     if not f:
         send(404, "text/plain; charset=utf-8", "There is no such file.")
         return

@@ -10,7 +10,10 @@
 # Then HAProxy in front of both (haproxy-flyton.cfg, on this machine's loopback) while clients
 # call as call_server does: a database restart and a node killed (every process at once, SIGKILL)
 # fail no call, lose no acknowledged write and write nothing twice; 50 bad logins of one client
-# through the balancer lock out no other client.
+# through the balancer lock out no other client; `flyton promote t_nodes` (the group of both, server/groups)
+# under that load, with a migration, fails no call and migrates once, and a release that fails its
+# check on the second node leaves both on the release before; the group's releases, status, health
+# and rollback.
 # Once per tests/run, beside the suite (machines of their own).
 import os
 import re
@@ -41,6 +44,7 @@ nodes = {"flyprod1": "10.231.1.2", "flyprod2": "10.231.2.2"}
 name = "10.231.1.2"            # the site's address (site_url): what a balancer in front would be asked for
 free = 1 + max(int(f[:4]) for f in os.listdir(f"{top}/sql/migrations") if f[:4].isdigit())
 mig = f"{free:04d}_t_nodes.sql"        # the next free number, in this project or a grown one
+mig2 = f"{free + 1:04d}_t_group.sql"
 st = {}
 upload = """from tools.kicfile import kicfile
 
@@ -291,13 +295,15 @@ def call(meth, inp, ses=""):
 
 
 def load(tag, seconds, hit):
-    # 4 clients add todos through the balancer for `seconds` (bounded); hit() runs 2 s in
+    # 4 clients add todos through the balancer for `seconds`, and on until hit() (run 2 s in) has
+    # returned; bounded: 10 minutes at most
     out = {"acked": [], "failed": [], "tries": 0}
     end = time.monotonic() + seconds
+    done = threading.Event()
 
     def client(k):
         i = 0
-        while time.monotonic() < end:
+        while (time.monotonic() < end or not done.is_set()) and time.monotonic() < end + 600:
             n = f"{tag} {k} {i}"
             i += 1
             a, t = call("api_todo_add", {"name": n}, st["lb_ses"])
@@ -310,9 +316,12 @@ def load(tag, seconds, hit):
     for t in ts:
         t.start()
     time.sleep(2)
-    hit()
+    try:
+        hit()
+    finally:
+        done.set()
     for t in ts:
-        t.join(seconds + 120)
+        t.join(seconds + 720)
     rows = db(f"SELECT id, name FROM todo WHERE name LIKE '{tag} %'")
     out["rows"] = sorted((ln.split("\t")[1], int(ln.split("\t")[0])) for ln in rows.splitlines())
     print(f"\n{tag}: {len(out['acked'])} calls acknowledged, {len(out['failed'])} failed, "
@@ -375,6 +384,92 @@ def test_a_drained_node_gets_no_new_request_and_comes_back(balancer):
     for i in range(20):
         assert call("api_todo_list", {}, st["lb_ses"])[0]["allow"] == 1
     assert posts() > n, "back in service"
+
+
+def current():
+    return {n: on(n, "readlink /srv/flyton/current").strip() for n in nodes}
+
+
+def promote_group(r):
+    # flyton promote of the group t_nodes (server/groups), its exit code and output kept in r
+    r["rc"], r["out"] = flyton("promote t_nodes --skip-tests")
+
+
+def test_a_group_promote_under_load_with_a_migration_fails_no_call_and_migrates_once(balancer):
+    g = f"{st['dev']}/server/groups"
+    groups = open(g).read() if os.path.exists(g) else ""
+    st["before_group"] = current()
+    commit({"server/groups": groups + "t_nodes: flyprod1 flyprod2\nt_nodes.drain: 4\n",
+            f"sql/migrations/{mig2}": "ALTER TABLE todo ADD COLUMN t_group INT NOT NULL DEFAULT 0;\n",
+            "client/app/admin/t_nodes_page.py": "def t_nodes_page(data):\n    return '<p id=t_nodes>group</p>'\n"},
+           "the group t_nodes, a migration and a page")
+    p = {}
+    r = load("grouppromote", 6, lambda: promote_group(p))
+    out = p["out"]
+    assert p["rc"] == 0, out
+    assert r["failed"] == [], r["failed"][:5]
+    assert r["rows"] == sorted(r["acked"]), "every acknowledged write is there, once, and nothing else"
+    assert out.count(f"copy: ok: {mig2}") == 1, out
+    assert out.count("the pending migrations, for real") == 1, "migrated once, for the group"
+    assert db(f"SELECT COUNT(*) FROM migrations WHERE name = '{mig2}'").strip() == "1"
+    assert out.count("out of the balancer's service (drain)") == 2, "each machine left the balancer to switch"
+    rel = set(current().values())
+    assert len(rel) == 1, current()
+    st["group_rel"] = rel.pop().split("/")[-1]
+    assert st["group_rel"] not in st["before_group"].values()
+    b = on("flyprod1", f"zcat /srv/flyton/backups/{st['group_rel']}.sql.gz | grep -a -c 'sent to two nodes' || true").strip()
+    assert b == "1", "the backup holds the database server's rows"
+    assert on("flyprod2", "ls /srv/flyton/backups").strip().count(st["group_rel"]) == 0, "backed up once, on the first"
+    for n in nodes:
+        s, b = http(n, f"/cgi-bin/p?app=start&r=309012&ses={st['ses']}&rpage=t_nodes_page")
+        assert b"<p id=t_nodes>group</p>" in b, n
+        assert on(n, "test -e /srv/flyton/shared/drain && echo drained || echo in").strip() == "in", n
+
+
+def test_a_release_failing_on_the_second_machine_leaves_both_on_the_release_before(balancer):
+    page = ("import os\n\n\ndef t_nodes_page(data):\n    if os.path.exists('/srv/flyton/shared/t_break'):\n"
+            "        raise RuntimeError('broken on this machine')\n    return '<p id=t_nodes>broken where marked</p>'\n")
+    commit({"client/app/admin/t_nodes_page.py": page}, "a page that fails on one machine")
+    look = "readlink /srv/flyton/current; ls /srv/flyton/releases; test -e /srv/flyton/shared/drain && echo drained || true"
+    before = {n: on(n, look) for n in nodes}
+    on("flyprod2", "touch /srv/flyton/shared/t_break")
+    p = {}
+    try:
+        r = load("groupfail", 6, lambda: promote_group(p))
+    finally:
+        on("flyprod2", "rm -f /srv/flyton/shared/t_break")
+    out = p["out"]
+    assert p["rc"] != 0, out
+    assert "flyprod2 failed: every machine goes back to the release before" in out, out
+    assert "failed its health check" in out, out
+    assert {n: on(n, look) for n in nodes} == before, "both on the release before, its folders gone, in service"
+    assert r["failed"] == [], r["failed"][:5]
+    assert r["rows"] == sorted(r["acked"]), "every acknowledged write is there, once, and nothing else"
+    for n in nodes:
+        s, b = http(n, f"/cgi-bin/p?app=start&r=309012&ses={st['ses']}&rpage=t_nodes_page")
+        assert b"<p id=t_nodes>group</p>" in b, n
+
+
+def test_the_group_answers_releases_status_health_and_rolls_back(balancer):
+    rc, out = flyton("releases t_nodes")
+    assert rc == 0, out
+    one, two = out.split("== flyprod2\n")
+    assert one.startswith("== flyprod1\n"), out
+    for t in (one, two):
+        assert re.search(rf"^\*\s+{st['group_rel']} ", t, re.M), out
+    rc, out = flyton("status t_nodes")
+    assert rc == 0, out
+    assert out.count(f"release: {st['group_rel']}") == 2, out
+    assert out.count("balancer: in service") == 2, out
+    rc, out = flyton("health t_nodes")
+    assert rc == 0, out
+    assert out.count("== flyprod") == 2, out
+    p = {}
+    r = load("grouprollback", 4, lambda: p.update(zip(("rc", "out"), flyton("rollback t_nodes"))))
+    assert p["rc"] == 0, p["out"]
+    assert current() == st["before_group"], "each machine on the release it ran before the group's"
+    assert r["failed"] == [], r["failed"][:5]
+    assert r["rows"] == sorted(r["acked"])
 
 
 def test_through_the_balancer_a_database_restart_fails_no_call_and_writes_once(balancer):

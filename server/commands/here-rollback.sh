@@ -15,9 +15,11 @@ cmd_here_rollback() {
     done
     [ -n "$prev" ] || die "there is no good release before $cur (flyton releases; flyton rollback HOST RELEASE names one)"
   fi
+  drain_in
   say "-- switch: current -> releases/$prev (was $cur)"
   switch_to "$prev"
   if here_reload_check; then
+    drain_out
     log_release "$cur" "rolled back from (to $prev)"
     log_release "$prev" "rolled back to (from $cur)"
     say "ok: release $prev serves again; the database was not changed"
@@ -25,5 +27,6 @@ cmd_here_rollback() {
   fi
   switch_to "$cur"
   here_reload_check || true
+  drain_out
   die "$prev failed its health check; $cur serves again"
 }

@@ -28,6 +28,24 @@ here_reload_check() {
     "$home/current/server/bin/flyton" health --all
 }
 
+drain_in() {
+  # with FLYTON_DRAIN_S (promote or rollback of a group): the balancer's ping refused (flyton drain),
+  # then that long for the balancer to take the machine out. A machine drained by hand stays so.
+  hand=0
+  [ "${FLYTON_DRAIN_S:-0}" != 0 ] || return 0
+  [ -e $home/shared/drain ] && { hand=1; return 0; }
+  touch $home/shared/drain
+  say "-- out of the balancer's service (drain); ${FLYTON_DRAIN_S} s for the balancer to see it"
+  sleep "$FLYTON_DRAIN_S"
+}
+
+drain_out() {
+  [ "${FLYTON_DRAIN_S:-0}" != 0 ] && [ "${hand:-0}" = 0 ] || return 0
+  rm -f $home/shared/drain
+  say "-- back in service; ${FLYTON_DRAIN_S} s for the balancer to see it"
+  sleep "$FLYTON_DRAIN_S"
+}
+
 prune() {
   # the newest $keep releases stay, and current always; the newest $keep backups
   local cur d

@@ -6,7 +6,13 @@ cmd_reload() {
     say "  is now, one graceful restart each (SIGUSR1): requests in flight finish, new ones wait for the"
     say "  new processes, none fails. Then URL (default the site's ping) must answer."
     say "  Under CGI there is nothing to reload: every request runs the files as they are."
+    say "usage: sudo server/bin/flyton reload GROUP"
+    say "  the same on each prod machine of GROUP (server/groups), one after the other"
     return 0
+  fi
+  if [ $# = 1 ] && in_groups "$1"; then
+    on_each "$1" reload
+    return
   fi
   [ "$(id -u)" = 0 ] || die "run me as root: sudo server/bin/flyton reload"
   local site=${1:-flyton} url=${2:-$(local_url)/cgi-bin/api?meth=api_ping} d p n=0 left i

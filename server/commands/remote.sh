@@ -11,7 +11,7 @@ ssh_as=()
 if [ -n "${SUDO_USER:-}" ] && [ "$SUDO_USER" != root ] && getent passwd "$SUDO_USER" >/dev/null; then
   ssh_as=(runuser -u "$SUDO_USER" -- env HOME="$(getent passwd "$SUDO_USER" | cut -d: -f6)")
 fi
-rsudo=0     # 1 when the login on HOST is not root: commands there run under sudo -n
+declare -A rsudo     # rsudo[HOST]=1 when the login on HOST is not root: commands there run under sudo -n
 
 on_plain() {
   local h=$1
@@ -23,7 +23,7 @@ on() {
   # on HOST: run a command as root (through sudo when the login is not root)
   local h=$1
   shift
-  if [ $rsudo = 1 ]; then
+  if [ "${rsudo[$h]:-0}" = 1 ]; then
     "${ssh_as[@]}" $ssh_cmd "$h" "sudo -n sh -c $(printf '%q' "$*")"
   else
     "${ssh_as[@]}" $ssh_cmd "$h" "$*"
@@ -38,7 +38,25 @@ reach() {
   [ "$u" = 0 ] && return 0
   on_plain "$1" 'sudo -n true' < /dev/null ||
     die "on $1 the login (user id $u) is not root and cannot sudo without a password: use a login that can (an EC2 ubuntu login can)"
-  rsudo=1
+  rsudo[$1]=1
+}
+
+group() {
+  # hs: the machines named by $1: the hosts of its line "NAME: HOST HOST" in server/groups, or else
+  # $1 itself (a name ssh knows); drain_s: the group's NAME.drain (default 5)
+  local f=$root/server/groups l h
+  need_host "$1"
+  hs=("$1")
+  drain_s=5
+  [ -f "$f" ] || return 0
+  l=$(awk -v g="$1:" 'substr($0, 1, length(g)) == g { print "=" substr($0, length(g) + 1); exit }' "$f")
+  [ -n "$l" ] || return 0
+  read -ra hs <<< "${l#=}"
+  [ ${#hs[@]} -gt 0 ] || die "the group $1 in server/groups names no machine"
+  for h in "${hs[@]}"; do need_host "$h"; done
+  l=$(awk -v g="$1.drain:" 'substr($0, 1, length(g)) == g { print substr($0, length(g) + 1); exit }' "$f" | tr -d ' ')
+  [ -z "$l" ] || drain_s=$l
+  [[ "$drain_s" =~ ^[0-9]{1,3}$ ]] || die "server/groups: $1.drain is a number of seconds"
 }
 
 ship() {
@@ -53,6 +71,24 @@ ship() {
   tar -C "$t" -czf - . | on "$h" "set -e; mkdir -p $home/releases/$id; tar -xzmf - -C $home/releases/$id" ||
     { rm -rf "$t"; die "could not copy the release to $h"; }
   rm -rf "$t"
+}
+
+in_groups() {
+  # 0 when $1 is a group of server/groups
+  [ -f "$root/server/groups" ] && awk -v g="$1:" 'substr($0, 1, length(g)) == g { f = 1 } END { exit !f }' "$root/server/groups"
+}
+
+on_each() {
+  # a prod-side flyton command on every machine of $1 (a group of server/groups, or one HOST), each under
+  # its name; non-zero when one failed
+  local h rc=0
+  group "$1"
+  shift
+  for h in "${hs[@]}"; do
+    say "== $h"
+    ( reach "$h" && on "$h" "$home/current/server/bin/flyton $*" ) || rc=1
+  done
+  return $rc
 }
 
 release_id() {

@@ -138,3 +138,35 @@ def test_a_server_its_ca_does_not_vouch_for_is_refused(site, tmp_path):
     assert rc != 0, out
     assert "certificate verify failed" in out, out
     assert "Traceback" not in out, out
+
+
+def test_db_init_copy_moves_this_machines_database_and_refuses_a_server_with_tables(dbhost, tmp_path):
+    # a running box moving to a database server: its own database (here the test instance's) copied first
+    local = re.search(r'(?m)^    "name": "(\w+)"', open(cfg_file).read()).group(1)
+    user = "fc_" + secrets.token_hex(4)
+    args = ("db-init", "--host", "127.0.0.1", "--port", str(port), "--ca", dbhost["ca"], "--master", "master",
+            "--name", user, "--copy")
+    env = {"FLYTON_DB_MASTER_PASSWORD": dbhost["pw"]}
+    a, b = str(tmp_path / "a"), str(tmp_path / "b")
+    for d in (a, b):
+        os.makedirs(d)
+        shutil.copy(cfg_file, f"{d}/config.py")
+    try:
+        rc, out = flyton(a, *args, env=env)
+        assert rc == 0, out
+        assert f"copied into {user}" in out, out
+        assert config_db(a)["name"] == user, "config.py names the new database"
+        q = "SELECT name FROM migrations ORDER BY name"
+        was = subprocess.run(["mysql", "-N", "-e", q, local], capture_output=True, text=True, check=True).stdout
+        assert was.count(".sql") >= 6, was
+        assert admin(dbhost, f"USE {user}; {q}") == was, "the rows arrived"
+        assert "users" in admin(dbhost, f"USE {user}; SHOW TABLES").split()
+        # the same again from a box still on its own database: the server's database has tables now
+        before = open(f"{b}/config.py").read()
+        rc, out = flyton(b, *args, env=env)
+        assert rc != 0, out
+        assert "has tables already: nothing was copied nor changed" in out, out
+        assert open(f"{b}/config.py").read() == before
+    finally:
+        if os.path.exists(f"/etc/flyton/owner-{user}.cnf"):
+            os.remove(f"/etc/flyton/owner-{user}.cnf")

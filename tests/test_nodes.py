@@ -324,8 +324,9 @@ def load(tag, seconds, hit):
         t.join(seconds + 720)
     rows = db(f"SELECT id, name FROM todo WHERE name LIKE '{tag} %'")
     out["rows"] = sorted((ln.split("\t")[1], int(ln.split("\t")[0])) for ln in rows.splitlines())
-    print(f"\n{tag}: {len(out['acked'])} calls acknowledged, {len(out['failed'])} failed, "
-          f"{out['tries']} sent again; {len(out['rows'])} rows")
+    took = time.monotonic() - end + seconds
+    print(f"\n{tag}: {len(out['acked'])} calls acknowledged in {took:.1f} s ({len(out['acked']) / took:.0f}/s), "
+          f"{len(out['failed'])} failed, {out['tries']} sent again; {len(out['rows'])} rows")
     return out
 
 

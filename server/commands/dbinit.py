@@ -2,11 +2,13 @@
 # machine), made with only the grants such a server gives its master user (no root, no socket,
 # no other schema touched):
 #   sudo FLYTON_DB_MASTER_PASSWORD=... server/bin/flyton db-init --host H [--port 3306] [--ca FILE]
-#        --master USER [--name flyton] [--user flyton] [--from %]
+#        --master USER [--name flyton] [--user flyton] [--from %] [--copy]
 # It makes the database when missing, the site's account (rows only) and the owner account
 # (tables: migrations) with new passwords, both held to TLS when --ca is given; writes the
 # owner's password to /etc/flyton/owner-<user>.cnf (root only) and the site's account into
 # config.py's db (host, port, ssl_ca: the server checked against that CA). Then: flyton migrate.
+# --copy: the tables and rows of the database config.py names now (this machine's own, as install.sh
+# made it) go into the new one first, which must have no table yet.
 import os
 import re
 import sys
@@ -14,6 +16,8 @@ import json
 import getpass
 import secrets
 import argparse
+import tempfile
+import subprocess
 
 import config
 
@@ -33,6 +37,7 @@ def dbinit(argv):
     a.add_argument("--name", default="flyton", help="the database (default flyton)")
     a.add_argument("--user", default="", help="the site's account (default: the database's name)")
     a.add_argument("--from", dest="src", default="%", help="where the web nodes connect from, as MySQL writes it (default %%)")
+    a.add_argument("--copy", action="store_true", help="the tables and rows of this machine's database (config.py's now) into the new one")
     o = a.parse_args(argv)
     user = o.user or o.name
     for k, v in (("--name", o.name), ("--user", user)):
@@ -48,14 +53,26 @@ def dbinit(argv):
     db = {"host": o.host, "port": o.port}
     if o.ca:
         db["ssl_ca"] = os.path.abspath(o.ca)
+    old = dict(config.db)
+    if o.copy and old.get("host") and not old.get("socket"):
+        return fail("--copy copies this machine's own database; config.py names one on another server already")
+    if o.copy and not local_is_plain(old["name"]):
+        return fail(f"--copy copies tables and rows; database {old['name']} has triggers, routines or views: copy it yourself")
     config.db = dict(db, user=o.master, password=pw)     # this process talks as the master, through sql.py
     from tools.sql import sql, SqlError
     site_pw, owner_pw = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
     try:
+        if o.copy and sql("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = %s", (o.name,))[0][0][0]:
+            return fail(f"--copy: database {o.name} on {o.host} has tables already: nothing was copied nor changed")
         make(sql, o.name, user, o.src, site_pw, owner_pw, 1 if o.ca else 0)
     except SqlError as e:
         return fail(f"the database server: {e}")
     owner_file(user, owner_pw, o.name)
+    if o.copy:
+        err = copy(old["name"], dict(db, name=o.name, user=f"{user}_owner", password=owner_pw))
+        if err:
+            return fail(f"--copy: {err}; config.py still names database {old['name']} here")
+        print(f"ok: the tables and rows of {old['name']} copied into {o.name} on {o.host}")
     write_config(dict(db, name=o.name, user=user, password=site_pw))
     print(f"ok: database {o.name} on {o.host}:{o.port}{' (TLS, checked)' if o.ca else ''}; the site's account {user} "
           f"(rows), the owner {user}_owner (tables) in /etc/flyton/owner-{user}.cnf; config.py's db written")
@@ -76,6 +93,39 @@ def make(sql, name, user, src, site_pw, owner_pw, tls):
     # copy, then a swap): the owner's too, and no other schema
     for side in ("promote_check", "restore", "replaced"):
         sql(f"GRANT {owner_grants} ON `{esc(name)}\\_{esc(side)}`.* TO '{user}_owner'@'{src}'")
+
+
+def local_is_plain(name):
+    # only tables in the database (mysql as root on this machine's socket)
+    q = ("SELECT (SELECT COUNT(*) FROM information_schema.triggers WHERE trigger_schema = '{0}') + "
+         "(SELECT COUNT(*) FROM information_schema.routines WHERE routine_schema = '{0}') + "
+         "(SELECT COUNT(*) FROM information_schema.views WHERE table_schema = '{0}')").format(name)
+    r = subprocess.run(["mysql", "-N", "-e", q], capture_output=True, text=True)
+    return r.returncode == 0 and r.stdout.strip() == "0"
+
+
+def copy(old, db):
+    # mysqldump of this machine's database (root, the socket) into the new one, as its owner over
+    # TLS; the owner's password in a root-only file, never on a command line
+    with tempfile.TemporaryDirectory() as d:
+        cnf = os.path.join(d, "client.cnf")
+        lines = ["[client]", f"host={db['host']}", f"port={db['port']}", f"user={db['user']}", f"password={db['password']}"]
+        if db.get("ssl_ca"):
+            lines += [f"ssl-ca={db['ssl_ca']}", "ssl-verify-server-cert"]
+        fd = os.open(cnf, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        dump = subprocess.Popen(["mysqldump", "--single-transaction", "--skip-triggers", "--no-tablespaces", old],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        load = subprocess.run(["mysql", f"--defaults-extra-file={cnf}", db["name"]], stdin=dump.stdout,
+                              capture_output=True, text=True)
+        dump.stdout.close()
+        derr = dump.stderr.read().decode(errors="replace").strip()
+        if dump.wait() != 0:
+            return f"the dump of {old} failed ({derr[:300]})"
+        if load.returncode != 0:
+            return f"loading it failed ({load.stderr.strip()[:300]})"
+    return ""
 
 
 def esc(n):

@@ -465,6 +465,9 @@ def test_the_group_answers_releases_status_health_and_rolls_back(balancer):
     rc, out = flyton("health t_nodes")
     assert rc == 0, out
     assert out.count("== flyprod") == 2, out
+    rc, out = flyton("reload t_nodes")
+    assert rc == 0, out
+    assert out.count("ok: the site answers with the code as it is now") == 2, out
     p = {}
     r = load("grouprollback", 4, lambda: p.update(zip(("rc", "out"), flyton("rollback t_nodes"))))
     assert p["rc"] == 0, p["out"]

@@ -294,9 +294,10 @@ def call(meth, inp, ses=""):
     return a, 3
 
 
-def load(tag, seconds, hit):
+def load(tag, seconds, hit, pause=0):
     # 4 clients add todos through the balancer for `seconds`, and on until hit() (run 2 s in) has
-    # returned; bounded: 10 minutes at most
+    # returned; bounded: 10 minutes at most. pause: each client's rest between calls (a long hit()
+    # under full load would starve the suite that runs beside on the same 2 cores)
     out = {"acked": [], "failed": [], "tries": 0}
     end = time.monotonic() + seconds
     done = threading.Event()
@@ -312,6 +313,7 @@ def load(tag, seconds, hit):
                 out["acked"].append((n, a["id"]))
             else:
                 out["failed"].append((n, a))
+            time.sleep(pause)
     ts = [threading.Thread(target=client, args=(k,)) for k in range(4)]
     for t in ts:
         t.start()
@@ -405,7 +407,7 @@ def test_a_group_promote_under_load_with_a_migration_fails_no_call_and_migrates_
             "client/app/admin/t_nodes_page.py": "def t_nodes_page(data):\n    return '<p id=t_nodes>group</p>'\n"},
            "the group t_nodes, a migration and a page")
     p = {}
-    r = load("grouppromote", 6, lambda: promote_group(p))
+    r = load("grouppromote", 6, lambda: promote_group(p), pause=0.1)
     out = p["out"]
     assert p["rc"] == 0, out
     assert r["failed"] == [], r["failed"][:5]
@@ -436,7 +438,7 @@ def test_a_release_failing_on_the_second_machine_leaves_both_on_the_release_befo
     on("flyprod2", "touch /srv/flyton/shared/t_break")
     p = {}
     try:
-        r = load("groupfail", 6, lambda: promote_group(p))
+        r = load("groupfail", 6, lambda: promote_group(p), pause=0.1)
     finally:
         on("flyprod2", "rm -f /srv/flyton/shared/t_break")
     out = p["out"]
@@ -469,7 +471,7 @@ def test_the_group_answers_releases_status_health_and_rolls_back(balancer):
     assert rc == 0, out
     assert out.count("ok: the site answers with the code as it is now") == 2, out
     p = {}
-    r = load("grouprollback", 4, lambda: p.update(zip(("rc", "out"), flyton("rollback t_nodes"))))
+    r = load("grouprollback", 4, lambda: p.update(zip(("rc", "out"), flyton("rollback t_nodes"))), pause=0.1)
     assert p["rc"] == 0, p["out"]
     assert current() == st["before_group"], "each machine on the release it ran before the group's"
     assert r["failed"] == [], r["failed"][:5]

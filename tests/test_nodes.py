@@ -407,7 +407,7 @@ def test_a_group_promote_under_load_with_a_migration_fails_no_call_and_migrates_
             "client/app/admin/t_nodes_page.py": "def t_nodes_page(data):\n    return '<p id=t_nodes>group</p>'\n"},
            "the group t_nodes, a migration and a page")
     p = {}
-    r = load("grouppromote", 6, lambda: promote_group(p), pause=0.1)
+    r = load("grouppromote", 6, lambda: promote_group(p), pause=0.25)
     out = p["out"]
     assert p["rc"] == 0, out
     assert r["failed"] == [], r["failed"][:5]
@@ -438,7 +438,7 @@ def test_a_release_failing_on_the_second_machine_leaves_both_on_the_release_befo
     on("flyprod2", "touch /srv/flyton/shared/t_break")
     p = {}
     try:
-        r = load("groupfail", 6, lambda: promote_group(p), pause=0.1)
+        r = load("groupfail", 6, lambda: promote_group(p), pause=0.25)
     finally:
         on("flyprod2", "rm -f /srv/flyton/shared/t_break")
     out = p["out"]
@@ -471,7 +471,7 @@ def test_the_group_answers_releases_status_health_and_rolls_back(balancer):
     assert rc == 0, out
     assert out.count("ok: the site answers with the code as it is now") == 2, out
     p = {}
-    r = load("grouprollback", 4, lambda: p.update(zip(("rc", "out"), flyton("rollback t_nodes"))), pause=0.1)
+    r = load("grouprollback", 4, lambda: p.update(zip(("rc", "out"), flyton("rollback t_nodes"))), pause=0.25)
     assert p["rc"] == 0, p["out"]
     assert current() == st["before_group"], "each machine on the release it ran before the group's"
     assert r["failed"] == [], r["failed"][:5]

@@ -197,7 +197,8 @@ def test_hebrew_session_gets_a_right_to_left_page(user):
     assert st == 200
     assert "<html lang=he dir=rtl>" in t
     assert "/lib/bootstrap.rtl.min.css" in t
-    assert "שלום" in t and "לוח בקרה" in t     # txt("Hello"), txt("Dashboard")
+    assert "שלום" in t, "txt('Hello') in Hebrew"
+    assert "לוח בקרה" in t, "txt('Dashboard') in Hebrew"
     assert site_http("/lib/bootstrap.rtl.min.css")[0] == 200      # a static file: Apache's
 
 

@@ -244,3 +244,36 @@ def test_a_database_that_refuses_gets_one_line_not_a_traceback(tmp_path):
         assert "Traceback" not in r.stderr, (args, r.stderr)
         assert "the database: 1045" in r.stderr, (args, r.stderr)
         assert len(r.stderr.strip().splitlines()) == 1, (args, r.stderr)
+
+
+def test_a_projects_own_table_of_a_name_flyton_takes_is_named_not_skipped(scratch):
+    # a project that made its own `files` before 0006: CREATE TABLE IF NOT EXISTS would skip it, and
+    # every upload would fail later; migrate stops at it, says what to do, and keeps the project's rows
+    db = scratch["db"]
+    assert scratch["migrate"]()[0] == 0
+    root_sql("CREATE TABLE files (id INT PRIMARY KEY, path VARCHAR(99)); INSERT INTO files VALUES (7, 'a.pdf')", db)
+    shutil.copy(f"{top}/sql/migrations/0006_files.sql", scratch["mig"])
+    rc, out = scratch["migrate"]()
+    assert rc != 0, out
+    assert "this database has a table files already, without the column(s) user_id, name, body" in out, out
+    assert "RENAME TABLE files TO my_files" in out, out
+    assert "Traceback" not in out, out
+    assert root_sql("SELECT id, path FROM files", db) == [["7", "a.pdf"]], "the project's rows stay"
+    rc, out = scratch["migrate"]("--status")
+    assert re.search(r"0006_files\.sql\s.*FAILED", out), out
+    # renamed as told, the next run makes Flyton's table
+    root_sql("RENAME TABLE files TO my_files", db)
+    rc, out = scratch["migrate"]()
+    assert rc == 0, out
+    assert "body" in [r[0] for r in root_sql("SHOW COLUMNS FROM files", db)]
+    assert root_sql("SELECT id, path FROM my_files", db) == [["7", "a.pdf"]]
+
+
+def test_a_table_made_before_with_every_column_is_taken_as_it_is(scratch):
+    # an install older than the migrations (its tables from sql/tables.sql): the base runs over them
+    db = scratch["db"]
+    assert scratch["migrate"]()[0] == 0
+    root_sql("DELETE FROM migrations", db)
+    rc, out = scratch["migrate"]()
+    assert rc == 0, out
+    assert "ok: 0001_base.sql" in out, out

@@ -168,6 +168,10 @@ def run_file(d, f, w, dry):
     t0 = time.time()
     by = f"{os.environ.get('SUDO_USER') or os.environ.get('USER') or 'root'}@{socket.gethostname()}"
     for i in range(start, len(st)):
+        why = taken(f, st[i])
+        if why:
+            note(f, t, 0, {"done": i, "of": len(st), "hashes": hs[:i], "by": by, "err": why, "failed": st[i][:300]})
+            raise Stop(why)
         try:
             sql(st[i])
         except SqlError as e:
@@ -178,6 +182,33 @@ def run_file(d, f, w, dry):
     ms = int((time.time() - t0) * 1000)
     note(f, t, 1, {"done": len(st), "of": len(st), "hashes": hs, "by": by, "ms": ms})
     print(f"ok: {f} ({ms} ms)")
+
+
+def taken(f, s):
+    # CREATE TABLE IF NOT EXISTS skips a table of that name made before: a project's own table
+    # (its own `files`, say) would stay, without the columns the code expects, and fail later on
+    # every use. The columns the statement makes (on a temporary twin) must all be there; else why not
+    m = re.match(r"CREATE TABLE IF NOT EXISTS `?(\w+)`?", s, re.I)
+    if not m:
+        return ""
+    t = m.group(1)
+    if not sql("SELECT 1 FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = %s", (t,))[0]:
+        return ""
+    twin = "flyton_twin_" + t
+    try:
+        sql(f"DROP TEMPORARY TABLE IF EXISTS `{twin}`")
+        sql(f"CREATE TEMPORARY TABLE `{twin}`" + s[m.end():])
+        want = [r[0] for r in sql(f"SHOW COLUMNS FROM `{twin}`")[0]]
+        sql(f"DROP TEMPORARY TABLE IF EXISTS `{twin}`")
+        have = {r[0] for r in sql(f"SHOW COLUMNS FROM `{t}`")[0]}
+    except SqlError:
+        return ""      # a definition a temporary table cannot take (foreign keys): IF NOT EXISTS as written
+    miss = [c for c in want if c not in have]
+    if not miss:
+        return ""
+    return (f"{f}: this database has a table {t} already, without the column(s) {', '.join(miss)} that {f} "
+            f"makes: it is not the table Flyton needs (one of your project's?). Rename yours (RENAME TABLE {t} "
+            f"TO my_{t}, and in your code), then run migrate again; the statement did not run")
 
 
 def one_line(s):

@@ -13,7 +13,7 @@
 # through the balancer lock out no other client; `flyton promote t_nodes` (the group of both, server/groups)
 # under that load, with a migration, fails no call and migrates once, and a release that fails its
 # check on the second node leaves both on the release before; the group's releases, status, health
-# and rollback.
+# and rollback; restore of a backup into the shared database.
 # Once per tests/run, beside the suite (machines of their own).
 import os
 import re
@@ -476,6 +476,25 @@ def test_the_group_answers_releases_status_health_and_rolls_back(balancer):
     assert current() == st["before_group"], "each machine on the release it ran before the group's"
     assert r["failed"] == [], r["failed"][:5]
     assert r["rows"] == sorted(r["acked"])
+
+
+def test_restore_on_the_database_server_puts_back_the_backup_for_every_node(balancer):
+    # the backup the group promote took (before its migration) back into the shared database,
+    # with the owner's grants only: a side database, then one RENAME TABLE
+    s, a = api("flyprod2", "api_todo_add", {"name": "written after the backup"}, st["ses"])
+    assert a["allow"] == 1, a
+    rc, out = flyton(f"restore flyprod1 {st['group_rel']} --yes")
+    assert rc == 0, out
+    assert f"is as in {st['group_rel']}" in out, out
+    assert db("SELECT COUNT(*) FROM todo WHERE name = 'written after the backup'").strip() == "0"
+    assert db(f"SELECT COUNT(*) FROM migrations WHERE name = '{mig2}'").strip() == "0", "as before the migration"
+    assert "t_group" not in db("SHOW COLUMNS FROM todo")
+    assert db("SHOW DATABASES LIKE 'flyton%'").split() == ["flyton"], "no side database left"
+    b = on("flyprod1", "ls /srv/flyton/backups").split()
+    assert any(x.endswith("-before-restore.sql.gz") for x in b), "the database before it kept"
+    for n in nodes:
+        s, a = api(n, "api_todo_list", {}, st["ses"])
+        assert a["allow"] == 1, (n, a)
 
 
 def test_through_the_balancer_a_database_restart_fails_no_call_and_writes_once(balancer):

@@ -42,17 +42,19 @@ def bench_site():
     r["static"] = ab("static file /lib/kicdev.server.js", cgi + "/lib/kicdev.server.js", 4, 4000)
     r["cgi_page"] = ab("CGI: page dashboard", cgi + page, 4, 300)
     r["cgi_api"] = ab("CGI: API api_todo_list", cgi + api, 4, 300, body.name)
-    same(wsgi + page, ref + f"/ref/full?ses={ses}", php + f"/bench_ref.php/full?ses={ses}")
-    same_json(body.name, wsgi + api, ref + "/ref/api", php + "/bench_ref.php/api")
+    same(wsgi + page, ref + f"/ref/full?ses={ses}", ref + f"/guarded/ref/full?ses={ses}", php + f"/bench_ref.php/full?ses={ses}")
+    same_json(body.name, wsgi + api, ref + "/ref/api", ref + "/guarded/ref/api", php + "/bench_ref.php/api")
     # Flyton, the references and PHP take turns, 3 rounds: each figure is the median of its 3 runs,
     # so a moment of noise on the machine lands on one run of one of them, not on a whole figure
     print("(below: each the median of 3 runs, taking turns)")
     turns = [("wsgi_page", "persistent: page dashboard", wsgi + page, ""),
              ("ref_full", "bare WSGI reference: the same page", ref + f"/ref/full?ses={ses}", ""),
+             ("guard_full", "bare WSGI, behind the site's guards", ref + f"/guarded/ref/full?ses={ses}", ""),
              ("php_page", "PHP (php-fpm): the same page", php + f"/bench_ref.php/full?ses={ses}", ""),
              ("ref_page", "bare WSGI reference: short page", ref + f"/ref/page?ses={ses}", ""),
              ("wsgi_api", "persistent: API api_todo_list", wsgi + api, body.name),
              ("ref_api", "bare WSGI reference: API", ref + "/ref/api", body.name),
+             ("guard_api", "bare WSGI, behind the site's guards", ref + "/guarded/ref/api", body.name),
              ("php_api", "PHP (php-fpm): API", php + "/bench_ref.php/api", body.name)]
     runs = {k: [] for k, name, url, post in turns}
     for i in range(3):
@@ -67,8 +69,10 @@ def bench_site():
     ratio("persistent page / CGI page", r["wsgi_page"], r["cgi_page"], 25)
     ratio("persistent API / CGI API", r["wsgi_api"], r["cgi_api"], 25)
     ratio("persistent page / bare WSGI same page", r["wsgi_page"], r["ref_full"], 1.0)
+    ratio("page / the same behind the site's guards", r["wsgi_page"], r["guard_full"], 0)
     ratio("persistent page / bare WSGI short page", r["wsgi_page"], r["ref_page"], 0)
     ratio("persistent API / bare WSGI API", r["wsgi_api"], r["ref_api"], 0.6)
+    ratio("API / the same behind the site's guards", r["wsgi_api"], r["guard_api"], 0)
     ratio("persistent page / PHP page", r["wsgi_page"], r["php_page"], 0)
     ratio("persistent API / PHP API", r["wsgi_api"], r["php_api"], 0)
     ratio("persistent page / static file", r["wsgi_page"], r["static"], 0)

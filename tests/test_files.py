@@ -12,7 +12,7 @@ import urllib.request
 import pytest
 
 from conftest import top, cfg_file, site, api as site_api, new_user, login, clear_fails
-from inproc import api, file
+from inproc import api, file, site_sql
 from tools.sql import *
 from tools.kicfile import file_off
 
@@ -90,6 +90,26 @@ def test_the_etag_saves_sending_it_again(user, uploads):
     assert st2 == 304
     assert b2 == b""
     assert file(url, {"If-None-Match": '"other"'})[0] == 200
+
+
+@pytest.mark.once
+def test_a_304_leaves_the_body_in_the_database(user, uploads):
+    # the bytes the database sent the site's connection: a 304 of a 1 MB file costs a few hundred
+    big = secrets.token_bytes(1 << 20)
+    url = send(user, big, "big.bin")
+    st, h, b = file(url)
+    assert b == big
+
+    def sent():
+        return int(site_sql("SHOW SESSION STATUS LIKE 'Bytes_sent'")[0][0][1])
+    a = sent()
+    st, h2, b = file(url, {"If-None-Match": h["ETag"]})
+    n = sent() - a
+    assert st == 304
+    assert n < 20000, f"{n} bytes from the database for a 304"
+    a = sent()
+    assert file(url)[1]["ETag"] == h["ETag"]
+    assert sent() - a > 1 << 20, "a 200 reads the body (the measure sees it)"
 
 
 @pytest.mark.once

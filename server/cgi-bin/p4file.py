@@ -18,8 +18,10 @@ def p4file():
     if kicreq_env("REQUEST_METHOD") not in ("GET", "HEAD"):
         send(405, "text/plain; charset=utf-8", "A file is read with GET.", {"Allow": "GET, HEAD"})
         return
+    have = kicreq_env("HTTP_IF_NONE_MATCH")
+    have = have[1:-1] if len(have) == 66 and have[0] == have[-1] == '"' else ""   # one ETag of ours: "<sha256>"
     try:
-        f = file_get(name) or on_disk(name)
+        f = file_get(name, have) or on_disk(name)
     except SqlError as e:
         r = ref()
         log(f"file {name[:60]!r}: database: {e}", r)

@@ -41,11 +41,14 @@ def file_put(name, content, user_id=0):
     return insert_to_sql({"table": "files", "set": {"user_id": user_id, "name": name, "body": content}, "data": d})
 
 
-def file_get(name):
-    # the live file {"body", "type", "inline", "sha256"}, or {} when there is none of that name
+def file_get(name, have=""):
+    # the live file {"body", "type", "inline", "sha256"}, or {} when there is none of that name;
+    # have: the sha256 the browser holds (its If-None-Match): when it is this file's, the body stays
+    # in the database ("body": b"") and the answer is a 304
     if not isinstance(name, str) or not name_re.match(name):
         return {}
-    w = sql("SELECT body, data FROM files WHERE name = %s AND is_active = 1", (name,))[0]
+    w = sql("SELECT IF(JSON_UNQUOTE(JSON_EXTRACT(data, '$.sha256')) = %s, '', body), data FROM files "
+            "WHERE name = %s AND is_active = 1", (have, name))[0]
     if not w:
         return {}
     d = parse_json(w[0][1])

@@ -264,6 +264,8 @@ def test_a_failing_migration_changes_nothing():
     assert current() == good
     assert on_prod("mysql -N flyton -e 'SHOW COLUMNS FROM todo; SELECT name, is_active FROM migrations ORDER BY id'") == before
     assert on_prod("mysql -N -e \"SHOW DATABASES LIKE 'flyton_promote_check'\"").strip() == ""
+    grants = on_prod("mysql -N -e \"SELECT user FROM mysql.db WHERE db LIKE 'flyton%promote%check'\"")
+    assert grants.strip() == "", f"no account keeps a right on the copy's name: {grants}"
     sh("git reset -q --hard HEAD~1", cwd=st["dev"])
 
 

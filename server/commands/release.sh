@@ -121,6 +121,11 @@ check_migrations() {
   [ $rc = 0 ] && { FLYTON_CONFIG_DIR=$c "$r/server/bin/flyton" migrate | sed 's/^/   copy: /' || rc=1; }
   # a failed migrate prints its reason on stderr: it shows as it is
   mysql "${dbc[@]}" -e "DROP DATABASE IF EXISTS \`$s\`"
+  # the accounts keep no right on the copy's name (the site's account changes rows, no more)
+  if [ ${#dbc[@]} = 0 ]; then
+    mysql -e "REVOKE ALL PRIVILEGES ON \`$s\`.* FROM '$u'@'localhost'" 2>/dev/null || true
+    mysql -e "REVOKE ALL PRIVILEGES ON \`$s\`.* FROM '${u}_owner'@'localhost'" 2>/dev/null || true
+  fi
   rm -rf "$c"
   return $rc
 }

@@ -170,3 +170,23 @@ def test_db_init_copy_moves_this_machines_database_and_refuses_a_server_with_tab
     finally:
         if os.path.exists(f"/etc/flyton/owner-{user}.cnf"):
             os.remove(f"/etc/flyton/owner-{user}.cnf")
+
+
+def test_db_init_copy_that_fails_leaves_the_new_database_empty_and_the_config_as_it_was(dbhost, tmp_path):
+    # the box's database cannot be dumped (config.py names one that is not there)
+    user = "fd_" + secrets.token_hex(4)
+    shutil.copy(cfg_file, f"{tmp_path}/config.py")
+    t = open(f"{tmp_path}/config.py").read()
+    t = re.sub(r'(?m)^    "name": "\w+"', '    "name": "flyton_no_such_db"', t, count=1)
+    open(f"{tmp_path}/config.py", "w").write(t)
+    try:
+        rc, out = flyton(str(tmp_path), "db-init", "--host", "127.0.0.1", "--port", str(port), "--ca", dbhost["ca"],
+                         "--master", "master", "--name", user, "--copy", env={"FLYTON_DB_MASTER_PASSWORD": dbhost["pw"]})
+        assert rc != 0, out
+        assert "the dump of flyton_no_such_db failed" in out, out
+        assert "Traceback" not in out, out
+        assert open(f"{tmp_path}/config.py").read() == t, "config.py as it was"
+        assert admin(dbhost, f"SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = '{user}'").strip() == "0"
+    finally:
+        if os.path.exists(f"/etc/flyton/owner-{user}.cnf"):
+            os.remove(f"/etc/flyton/owner-{user}.cnf")

@@ -54,6 +54,8 @@ def dbinit(argv):
     if o.ca:
         db["ssl_ca"] = os.path.abspath(o.ca)
     old = dict(config.db)
+    if o.copy and not word_re.match(str(old.get("name", ""))):
+        return fail(f"--copy: config.py's database name is not a plain name: {old.get('name')!r}")
     if o.copy and old.get("host") and not old.get("socket"):
         return fail("--copy copies this machine's own database; config.py names one on another server already")
     if o.copy and not local_is_plain(old["name"]):
@@ -71,7 +73,10 @@ def dbinit(argv):
     if o.copy:
         err = copy(old["name"], dict(db, name=o.name, user=f"{user}_owner", password=owner_pw))
         if err:
-            return fail(f"--copy: {err}; config.py still names database {old['name']} here")
+            # what loaded before the failure goes: the new database had no table, so it has none again
+            for (t,) in sql("SELECT table_name FROM information_schema.tables WHERE table_schema = %s", (o.name,))[0]:
+                sql(f"DROP TABLE `{o.name}`.`{t}`")
+            return fail(f"--copy: {err}; nothing stays in {o.name}, and config.py still names database {old['name']} here")
         print(f"ok: the tables and rows of {old['name']} copied into {o.name} on {o.host}")
     write_config(dict(db, name=o.name, user=user, password=site_pw))
     print(f"ok: database {o.name} on {o.host}:{o.port}{' (TLS, checked)' if o.ca else ''}; the site's account {user} "

@@ -109,6 +109,28 @@ def pytest_collection_modifyitems(config, items):
         items[:] = [i for i in items if not i.get_closest_marker("once")]
 
 
+# Beside each other (tests/run's FLYTON_SIDE=1), the CGI and the wsgi pass share the database
+# server and Apache. A test marked alone holds the lock alone; every other test shares it. A test
+# that wants it alone first takes the turn, so the other pass's next test waits behind it.
+side = os.environ.get("FLYTON_SIDE") == "1"
+lock_dir = "/opt/flyton"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    if not side:
+        yield
+        return
+    import fcntl
+    alone = item.get_closest_marker("alone") is not None
+    with open(f"{lock_dir}/tests-turn.lock", "w") as turn, open(f"{lock_dir}/tests-side.lock", "w") as lk:
+        fcntl.flock(turn, fcntl.LOCK_EX)
+        fcntl.flock(lk, fcntl.LOCK_EX if alone else fcntl.LOCK_SH)
+        if not alone:
+            fcntl.flock(turn, fcntl.LOCK_UN)
+        yield     # both locks go with the files
+
+
 log_files = ("/var/log/apache2/error.log", logs + "_error.log", config.log_file)
 
 

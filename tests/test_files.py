@@ -11,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from conftest import top, cfg_file, site, api as site_api, new_user, login, clear_fails
+from conftest import top, cfg_file, site, api as site_api, new_user, login, clear_fails, side
 from inproc import api, file, site_sql
 from tools.sql import *
 from tools.kicfile import file_off
@@ -149,12 +149,16 @@ def fetch(base, url):
 
 
 def test_a_file_sent_through_one_runtime_is_served_by_the_other(temp_file):
-    # the two runtimes of the test instance are two front ends on one database, as two web nodes are
+    # the two runtimes of the test instance are two front ends on one database, as two web nodes
+    # are. When tests/run runs its passes beside each other (FLYTON_SIDE), each runtime has a
+    # database of its own: then its own runtime serves it here, and two front ends on one database
+    # are test_nodes.py's test_a_file_sent_through_one_node_is_served_by_the_other
     temp_file("server/apis/api/api_t_upload.py", upload)
     clear_fails()
     u, p, uid = new_user()
     url = send({"ses": login(u, p)}, every_byte, "scan.png", how=site_api)
-    for base in ("http://127.0.0.1:8091", "http://127.0.0.1:8092"):
+    bases = [site] if side else ["http://127.0.0.1:8091", "http://127.0.0.1:8092"]
+    for base in bases:
         st, h, b = fetch(base, url)
         assert st == 200, base
         assert b == every_byte, base

@@ -235,7 +235,10 @@ def balancer(tmp_path_factory):
     t = open(f"{top}/haproxy-flyton.cfg").read()
     for a, b in (("bind :443 ssl crt /etc/haproxy/site.pem", f"bind 127.0.0.1:8099 ssl crt {d}/site.pem"),
                  ("bind :80\n", "bind 127.0.0.1:8098\n"), ("www.example.com", name),
-                 ("10.0.1.11", nodes["flyprod1"]), ("10.0.1.12", nodes["flyprod2"])):
+                 ("10.0.1.11", nodes["flyprod1"]), ("10.0.1.12", nodes["flyprod2"]),
+                 # checks 4 times as often as shipped (2 a node's way out or in: 0.5 s), so the
+                 # group's drain wait below is 2 s, not 4
+                 ("check inter 1s fall 2 rise 2", "check inter 250ms fall 2 rise 2")):
         assert a in t, f"haproxy-flyton.cfg has no {a!r}"
         t = t.replace(a, b)
     with open(f"{d}/haproxy.cfg", "w") as f:
@@ -377,13 +380,13 @@ def test_a_drained_node_gets_no_new_request_and_comes_back(balancer):
     def posts():
         return int(on("flyprod2", "grep -c 'POST /cgi-bin/api' /var/log/apache2/flyton_access.log || true").strip())
     assert "draining" in on("flyprod2", "/srv/flyton/current/server/bin/flyton drain on")
-    time.sleep(3.5)          # 2 failed checks a second apart, and a margin
+    time.sleep(1.5)          # 2 failed checks a quarter of a second apart, and a margin
     n = posts()
     for i in range(20):
         assert call("api_todo_list", {}, st["lb_ses"])[0]["allow"] == 1
     assert posts() == n, "no request reached the drained node"
     assert "in service" in on("flyprod2", "/srv/flyton/current/server/bin/flyton drain off")
-    time.sleep(3.5)          # 2 good checks
+    time.sleep(1.5)          # 2 good checks
     for i in range(20):
         assert call("api_todo_list", {}, st["lb_ses"])[0]["allow"] == 1
     assert posts() > n, "back in service"
@@ -402,7 +405,7 @@ def test_a_group_promote_under_load_with_a_migration_fails_no_call_and_migrates_
     g = f"{st['dev']}/server/groups"
     groups = open(g).read() if os.path.exists(g) else ""
     st["before_group"] = current()
-    commit({"server/groups": groups + "t_nodes: flyprod1 flyprod2\nt_nodes.drain: 4\n",
+    commit({"server/groups": groups + "t_nodes: flyprod1 flyprod2\nt_nodes.drain: 2\n",
             f"sql/migrations/{mig2}": "ALTER TABLE todo ADD COLUMN t_group INT NOT NULL DEFAULT 0;\n",
             "client/app/admin/t_nodes_page.py": "def t_nodes_page(data):\n    return '<p id=t_nodes>group</p>'\n"},
            "the group t_nodes, a migration and a page")

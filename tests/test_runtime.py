@@ -180,6 +180,7 @@ def under_load(ses, errs):
         t.join(60)
 
 
+@pytest.mark.alone      # the database server restarts under the other pass too
 def test_a_database_restart_fails_no_request(user):
     assert many(user["ses"], 20) == []
     errs = []
@@ -280,6 +281,7 @@ def statements(f):
     return [q for c, q in out if c == "Query"]
 
 
+@pytest.mark.alone      # the general log holds what every connection sends
 def test_the_session_and_user_are_read_once_per_page(admin):
     # one joined query reads the session and its user; the header, the page and
     # need_role read the request context, not the tables again

@@ -100,13 +100,17 @@ def login(u, p):
 
 
 def pytest_collection_modifyitems(config, items):
-    # an in-process test calls no runtime: it runs in the first pass of tests/run only
-    if os.environ.get("FLYTON_FIRST", "1") == "1":
-        return
-    gone = [i for i in items if i.get_closest_marker("once")]
+    # an in-process test calls no runtime: it runs in the first pass of tests/run only, or, when
+    # its file is in FLYTON_ONCE_MOVED (tests/run, passes beside each other), in the other pass only
+    first = os.environ.get("FLYTON_FIRST", "1") == "1"
+    moved = os.environ.get("FLYTON_ONCE_MOVED", "").split()
+
+    def here(i):
+        return first != (os.path.basename(str(i.fspath)) in moved)
+    gone = [i for i in items if i.get_closest_marker("once") and not here(i)]
     if gone:
         config.hook.pytest_deselected(items=gone)
-        items[:] = [i for i in items if not i.get_closest_marker("once")]
+        items[:] = [i for i in items if not i.get_closest_marker("once") or here(i)]
 
 
 # Beside each other (tests/run's FLYTON_SIDE=1), the CGI and the wsgi pass share the database

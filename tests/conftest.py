@@ -189,18 +189,31 @@ def clone_copy(dest):
     subprocess.run(["tar", "-xf", "-", "-C", dest], input=tar.stdout, check=True)
 
 
-@contextlib.contextmanager
-def chromium_page():
-    # one page of a headless Chromium (Debian's) for a test that needs a browser once
+browser_flags = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    # one headless Chromium (Debian's) for the whole run: a launch costs seconds of CPU; each
+    # test opens contexts of its own (their own cookies and storage: nothing passes between tests)
     from playwright.sync_api import sync_playwright
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox", "--disable-gpu"])
-        try:
-            pg = b.new_page()
-            pg.set_default_timeout(15000)
-            yield pg
-        finally:
-            b.close()
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=browser_flags)
+        yield b
+        b.close()
+
+
+@contextlib.contextmanager
+def chromium_page(browser):
+    # one page in a context of its own, for a test that needs a browser once
+    c = browser.new_context()
+    try:
+        pg = c.new_page()
+        pg.set_default_timeout(15000)
+        yield pg
+    finally:
+        c.close()
 
 
 @contextlib.contextmanager

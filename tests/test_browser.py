@@ -7,28 +7,19 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from playwright.sync_api import sync_playwright, expect
+from playwright.sync_api import expect
 
 from conftest import site, out_dir, new_user, clear_fails, config_lines
 from tools.sql import *
 from tools.db_ses import ses_key
 
 pytestmark = pytest.mark.browser
-flags = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    os.makedirs(out_dir, exist_ok=True)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=flags)
-        yield b
-        b.close()
 
 
 @pytest.fixture
 def ctx(browser):
+    # (browser: conftest.py's, one for the run)
+    os.makedirs(out_dir, exist_ok=True)
     c = browser.new_context()
     c.set_default_timeout(15000)
     yield c

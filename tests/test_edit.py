@@ -105,10 +105,10 @@ def ui_login(pg, u, p, rpage, more=""):
 
 
 @pytest.mark.browser
-def test_rename_a_todo_in_place_and_an_admin_renames_a_user(user, admin):
+def test_rename_a_todo_in_place_and_an_admin_renames_a_user(user, admin, browser):
     from playwright.sync_api import expect
     id = add_todo(user["ses"], "water plants")
-    with chromium_page() as pg:
+    with chromium_page(browser) as pg:
         ui_login(pg, user["u"], user["p"], "todo")
         e = f"#ed_todo_{id}_name"
         pg.click(e)
@@ -129,7 +129,7 @@ def test_rename_a_todo_in_place_and_an_admin_renames_a_user(user, admin):
         pg.reload()
         expect(pg.locator(e)).to_have_text("water the plants")
     u2, p2, uid2 = new_user()
-    with chromium_page() as pg:
+    with chromium_page(browser) as pg:
         ui_login(pg, admin["u"], admin["p"], "users", f"&q={u2}")
         e = f"#ed_users_{uid2}_FirstName"
         pg.click(e)

@@ -365,10 +365,10 @@ def test_a_new_address_is_the_users_once_the_link_mailed_to_it_is_opened(mailsit
 
 
 @pytest.mark.browser
-def test_forgot_password_in_the_browser(mailsite):
+def test_forgot_password_in_the_browser(mailsite, browser):
     from playwright.sync_api import expect
     m = mail_user()
-    with chromium_page() as pg:
+    with chromium_page(browser) as pg:
         pg.goto(site + "/pages/login/")
         pg.click("#toforgot")
         pg.fill("#email", m["e"])
@@ -392,10 +392,10 @@ def test_forgot_password_in_the_browser(mailsite):
 
 
 @pytest.mark.browser
-def test_confirming_an_address_in_the_browser(mailsite):
+def test_confirming_an_address_in_the_browser(mailsite, browser):
     from playwright.sync_api import expect
     e = f"b_{secrets.token_hex(5)}@example.com"
-    with chromium_page() as pg:
+    with chromium_page(browser) as pg:
         pg.goto(site + "/pages/login/register.html")
         for k, v in (("u", "b_" + secrets.token_hex(4)), ("p", "browserpass1"), ("first", "A"), ("last", "B"), ("email", e)):
             pg.fill(f"#{k}", v)

@@ -130,7 +130,7 @@ def run_tests(app, args):
     return r.returncode, r.stdout + r.stderr
 
 
-def test_the_tutorial_runs_as_printed_and_its_feature_works(tut):
+def test_the_tutorial_runs_as_printed_and_its_feature_works(tut, browser):
     app, env = tut["app"], tut["env"]
     mine = [f for f in ("client/app/admin/notes.py", "server/apis/api/api_note_add.py", "server/apis/tools/db_notes.py")
             if os.path.exists(f"{app}/{f}")]
@@ -197,7 +197,7 @@ def test_the_tutorial_runs_as_printed_and_its_feature_works(tut):
 
     # and in Chromium, as the tutorial says: the menu's Notes, type, Add
     from playwright.sync_api import expect
-    with chromium_page() as pg:
+    with chromium_page(browser) as pg:
         pg.goto(url + "/pages/login/")
         pg.fill("#u", v)
         pg.fill("#p", "tutorialpw2")

@@ -32,6 +32,8 @@ def txt(*parts):
     # each part translated; spaces around it kept; unknown text comes back as is
     d = lang_dict(kicreq()["lang"])
     if not d:
+        if len(parts) == 1 and type(parts[0]) is str:
+            return parts[0]      # one text, no dictionary (English): a page has dozens of these
         return "".join(str(p) for p in parts)     # no dictionary (English): the text as it is
     out = ""
     for p in parts:

@@ -579,8 +579,10 @@ def get_record(table, id, fld="id"):
 
 
 def parse_json(s):
-    if s is None or s == "":
+    if s is None or s == "" or s == "{}":
         return {}
+    if s == "[]":
+        return []      # (no roles: most users; read on every request)
     if isinstance(s, (dict, list)):
         return s
     if isinstance(s, (bytes, bytearray)):

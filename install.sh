@@ -129,9 +129,11 @@ fi
 
 step "1/11 system packages"
 export DEBIAN_FRONTEND=noninteractive
+# installed, not only known: a removed package keeps its config files, and dpkg still knows it
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q ' installed$'; }
 need=""
 for p in apache2 libapache2-mod-wsgi-py3 libapache2-mod-security2 python3-venv acl cron procps ca-certificates curl openssl; do
-  dpkg -s "$p" >/dev/null 2>&1 || need="$need $p"
+  installed "$p" || need="$need $p"
 done
 dbpkg=""
 # (what apt and pip print goes to this log; on a failure its end is shown)
@@ -141,8 +143,8 @@ chmod 600 "$ilog"
 logged() { "$@" >> "$ilog" 2>&1 || { tail -n 20 "$ilog" >&2; die "failed: $* (the whole output: $ilog)"; }; }
 if [ -n "$ext" ]; then
   # the database is on a server of its own: only a client here (mysqldump makes the backups)
-  dpkg -s mariadb-client >/dev/null 2>&1 || dpkg -s mysql-client >/dev/null 2>&1 || need="$need mariadb-client"
-elif ! dpkg -s mysql-server >/dev/null 2>&1 && ! dpkg -s mariadb-server >/dev/null 2>&1; then
+  installed mariadb-client || installed mysql-client || need="$need mariadb-client"
+elif ! installed mysql-server && ! installed mariadb-server; then
   logged apt-get update -q
   dbpkg=mariadb-server
   if apt-cache policy mysql-server | grep -q 'Candidate: [0-9]'; then dbpkg=mysql-server; fi
@@ -154,7 +156,7 @@ if [ -n "$need" ]; then
   # no recommends: ModSecurity's would bring a rule set, and the site uses it to buffer bodies only
   logged apt-get install -y -q --no-install-recommends $need
 fi
-dbsrv=$(dpkg -s mysql-server >/dev/null 2>&1 && echo mysql-server || echo mariadb-server)
+dbsrv=$(installed mysql-server && echo mysql-server || echo mariadb-server)
 [ -z "$ext" ] || dbsrv="a database client (the server: $ext)"
 ok "apache2, mod_wsgi, $dbsrv, python3-venv"
 

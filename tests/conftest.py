@@ -111,6 +111,10 @@ def pytest_collection_modifyitems(config, items):
     if gone:
         config.hook.pytest_deselected(items=gone)
         items[:] = [i for i in items if not i.get_closest_marker("once") or here(i)]
+    # the files whose tests need the browser come last, whole (their order inside stays): on a new
+    # machine tests/run is still installing it while the first tests run
+    late = {i.module.__name__ for i in items if "tools_installed" in getattr(i, "fixturenames", ())}
+    items.sort(key=lambda i: i.module.__name__ in late)
 
 
 # Beside each other (tests/run's FLYTON_SIDE=1), the CGI and the wsgi pass share the database
@@ -194,7 +198,22 @@ browser_flags = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 
 
 @pytest.fixture(scope="session")
-def browser():
+def tools_installed():
+    # tests/run installs Chromium (and the rest of the test tools) beside the first tests; a test that
+    # needs them waits here. FLYTON_APT_RC: the file apt's exit code lands in
+    rc = os.environ.get("FLYTON_APT_RC")
+    if not rc:
+        return
+    import time
+    end = time.monotonic() + 900
+    while not os.path.exists(rc) or not open(rc).read().strip():
+        assert time.monotonic() < end, "the test tools were not installed within 15 minutes"
+        time.sleep(1)
+    assert open(rc).read().strip() == "0", "tests/run could not install the test tools: see /var/log/flyton-tests-install.log"
+
+
+@pytest.fixture(scope="session")
+def browser(tools_installed):
     # one headless Chromium (Debian's) for the whole run: a launch costs seconds of CPU; each
     # test opens contexts of its own (their own cookies and storage: nothing passes between tests)
     from playwright.sync_api import sync_playwright

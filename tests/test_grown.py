@@ -23,7 +23,7 @@ def flyton(app, *args):
     return r.stdout
 
 
-def test_a_grown_project_passes_the_frameworks_tests(tmp_path):
+def test_a_grown_project_passes_the_frameworks_tests(tmp_path, tools_installed):     # (its tutorial test opens Chromium)
     app = str(tmp_path / "grown")
     clone_copy(app)
     out = flyton(app, "new", "table", "shop_items")

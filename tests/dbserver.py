@@ -24,7 +24,11 @@ def dbserver(d, addr, port, master_from):
        'openssl req -newkey rsa:2048 -nodes -subj "/CN=flyton-test-db" -keyout db.key -out db.csr && '
        f"printf 'subjectAltName=IP:{addr}\\n' > ext && "
        "openssl x509 -req -in db.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -extfile ext -out db.crt", f"{d}/tls")
-    sh(f"mariadb-install-db --user=root --datadir={d}/data --auth-root-authentication-method=socket --skip-test-db")
+    # (its tmpdir too: the server it starts to make the tables deletes every #sql file in its tmpdir, and
+    # in /tmp those are the live temp tables of this machine's server; a test beside this one lost one)
+    os.makedirs(f"{d}/tmp", exist_ok=True)
+    sh(f"mariadb-install-db --user=root --datadir={d}/data --auth-root-authentication-method=socket --skip-test-db "
+       f"--tmpdir={d}/tmp")
     s = {"dir": d, "ca": f"{d}/tls/ca.crt", "addr": addr, "port": port}
     start(s)
     s["pw"] = secrets.token_urlsafe(16)

@@ -61,7 +61,7 @@ def test_a_grown_project_passes_the_frameworks_tests(tmp_path, tools_installed):
 def run_tests(app, cfg):
     # (this test holds the lock of tests/run's two passes: the walk inside must not wait for it, and
     # runs its files whole, whatever tests/run moved from one pass to the other)
-    env = dict(os.environ, FLYTON_RUNTIME="cgi", PYTHONPATH=pypath(app, cfg), FLYTON_SIDE="0", FLYTON_ONCE_MOVED="")
+    env = dict(os.environ, FLYTON_RUNTIME="cgi", PYTHONPATH=pypath(app, cfg), FLYTON_LOCK="0", FLYTON_ONCE_MOVED="")
     r = subprocess.run([tenv, "-m", "pytest", "-p", "no:cacheprovider", "-rA", "tests/test_new.py", "tests/test_migrate.py",
                         "tests/test_tutorial.py"], cwd=app, env=env, capture_output=True, text=True, timeout=900)
     out = r.stdout + r.stderr

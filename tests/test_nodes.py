@@ -35,8 +35,9 @@ import pytest
 from conftest import top
 from dbserver import dbserver, stop, admin, restart
 
-pytestmark = pytest.mark.skipif(os.environ.get("FLYTON_PROD_TESTS") != "1",
-                                reason="machines of their own: once per tests/run, beside the suite")
+pytestmark = [pytest.mark.skipif(os.environ.get("FLYTON_PROD_TESTS") != "1",
+                                 reason="machines of their own: once per tests/run, beside the suite"),
+              pytest.mark.own_machines]
 ssh_config = "/opt/flyton/prodhost/ssh_config"
 env = dict(os.environ, FLYTON_SSH=f"ssh -F {ssh_config}")
 env.pop("SUDO_USER", None)     # root's ssh and key here

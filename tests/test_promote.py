@@ -20,8 +20,9 @@ import pytest
 
 from conftest import top
 
-pytestmark = pytest.mark.skipif(os.environ.get("FLYTON_PROD_TESTS") != "1",
-                                reason="the prod host tests run once per tests/run, beside the suite")
+pytestmark = [pytest.mark.skipif(os.environ.get("FLYTON_PROD_TESTS") != "1",
+                                 reason="the prod host tests run once per tests/run, beside the suite"),
+              pytest.mark.own_machines]
 prod = "https://10.231.0.2"       # prod serves https (a self-signed certificate from its first install)
 ssh_config = "/opt/flyton/prodhost/ssh_config"
 env = dict(os.environ, FLYTON_SSH=f"ssh -F {ssh_config}")

@@ -122,7 +122,7 @@ def run_tests(app, args):
     # what `sudo tests/run ARGS` does, pointed at the tutorial's copy and site
     # (this test holds the lock of tests/run's two passes: the tests inside must not wait for it, and
     # run whole, whatever tests/run moved from one pass to the other)
-    env = dict(os.environ, FLYTON_URL=url, FLYTON_RUNTIME="cgi", FLYTON_SIDE="0", FLYTON_ONCE_MOVED="",
+    env = dict(os.environ, FLYTON_URL=url, FLYTON_RUNTIME="cgi", FLYTON_LOCK="0", FLYTON_ONCE_MOVED="",
                PYTHONPATH=pypath(app, f"{home}/cfg"))
     env.pop("PYTHONPYCACHEPREFIX", None)
     r = subprocess.run([tenv, "-m", "pytest", "-p", "no:cacheprovider", "tests"] + args, cwd=app, env=env,

@@ -58,8 +58,12 @@ def dbinit(argv):
         return fail(f"--copy: config.py's database name is not a plain name: {old.get('name')!r}")
     if o.copy and old.get("host") and not old.get("socket"):
         return fail("--copy copies this machine's own database; config.py names one on another server already")
-    if o.copy and not local_is_plain(old["name"]):
-        return fail(f"--copy copies tables and rows; database {old['name']} has triggers, routines or views: copy it yourself")
+    if o.copy:
+        n = local_others(old["name"])
+        if isinstance(n, str):      # the question itself failed: say that, not an answer
+            return fail(f"--copy: cannot read database {old['name']} on this machine: {n}; nothing was copied nor changed")
+        if n:
+            return fail(f"--copy copies tables and rows; database {old['name']} has triggers, routines or views: copy it yourself")
     config.db = dict(db, user=o.master, password=pw)     # this process talks as the master, through sql.py
     from tools.sql import sql, SqlError
     site_pw, owner_pw = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
@@ -100,13 +104,16 @@ def make(sql, name, user, src, site_pw, owner_pw, tls):
         sql(f"GRANT {owner_grants} ON `{esc(name)}\\_{esc(side)}`.* TO '{user}_owner'@'{src}'")
 
 
-def local_is_plain(name):
-    # only tables in the database (mysql as root on this machine's socket)
+def local_others(name):
+    # how many triggers, routines and views the database has besides its tables (mysql as root on this
+    # machine's socket); the error's text when the server could not be asked
     q = ("SELECT (SELECT COUNT(*) FROM information_schema.triggers WHERE trigger_schema = '{0}') + "
          "(SELECT COUNT(*) FROM information_schema.routines WHERE routine_schema = '{0}') + "
          "(SELECT COUNT(*) FROM information_schema.views WHERE table_schema = '{0}')").format(name)
     r = subprocess.run(["mysql", "-N", "-e", q], capture_output=True, text=True)
-    return r.returncode == 0 and r.stdout.strip() == "0"
+    if r.returncode != 0 or not r.stdout.strip().isdigit():
+        return (r.stderr.strip() or r.stdout.strip() or f"mysql exited {r.returncode}").splitlines()[-1]
+    return int(r.stdout.strip())
 
 
 def copy(old, db):

@@ -136,6 +136,11 @@ def test_kicnav_is_urlencode_whatever_the_values():
         q = {"app": "start", "r": "309012", "ses": "tok-_.~9", "rpage": "todo"}
         q.update({k: v for k, v in more.items() if k != "use"})
         assert kicnav("todo", "tok-_.~9", more) == "/cgi-bin/p?" + urllib.parse.urlencode(q), more
+    # no more keys (the common link): the page, the session and the app are still encoded when not plain
+    for pg, ses, app in (("to do", "t", "start"), ("x", "a&b", "start"), ("x", "t", "w=1"), ("é", "t", "start"), (3, "t", "start")):
+        q = {"app": app, "r": "309012", "ses": ses, "rpage": pg}
+        assert kicnav(pg, ses, {}, app) == "/cgi-bin/p?" + urllib.parse.urlencode(q), (pg, ses, app)
+        assert kicnav(pg, ses, None, app) == "/cgi-bin/p?" + urllib.parse.urlencode(q), (pg, ses, app)
 
 
 def test_js_arg_of_a_url_is_what_json_and_esc_make_of_it():

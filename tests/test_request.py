@@ -32,6 +32,16 @@ def test_kicdata_is_the_request_context(admin):
     assert kicreq()["lang"] == "he", "the session's language is the request's"
 
 
+def test_the_query_string_reads_as_parse_qsl_reads_it():
+    # kicweb splits a query with nothing encoded itself (faster); it must read every query as parse_qsl
+    import urllib.parse
+    from tools.kicweb import kicweb
+    for qs in ("", "a=1", "a=1&b=", "a", "a&&b=2", "&", "=", "=x", "a=1=2", "a=1&a=2", "a=é", "a=%C3%A9", "a+b=c+d",
+               "a=%zz", "ses=Ab-_9&rpage=todo&app=start", "a=1;b=2", "a=%26&b=%3D", "x=1&"):
+        want = dict(urllib.parse.parse_qsl(qs, keep_blank_values=True, encoding="utf-8", errors="replace"))
+        assert kicweb(qs) == want, qs
+
+
 def test_kicdata_without_a_live_session():
     kicreq_new({})
     assert kicdata({}, "no-such-session-token-at-all") is None

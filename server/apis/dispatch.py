@@ -61,7 +61,7 @@ body_err = {413: "request too large", 408: "the request body did not arrive in t
 def call(meth):
     # the body is read first: a CGI that leaves it unread gets its answer cut off
     body = read_body(int(getattr(config, "max_body", 10 * 1024 * 1024)))
-    if not is_name(meth) or not meth.startswith("api_") or not os.path.isfile(os.path.join(here, "api", f"{meth}.py")):
+    if not is_name(meth) or not meth.startswith("api_") or not has_file(os.path.join(here, "api", f"{meth}.py")):
         return 404, {"allow": 0, "err": "wrong method"}
     if isinstance(body, int):
         return body, {"allow": 0, "err": body_err[body]}
@@ -122,12 +122,16 @@ def constant(s):
     raise BadJson(f"{s} is not JSON")
 
 
+reader = json.JSONDecoder(parse_float=finite, parse_constant=constant)     # json.loads would make one per call
+writer = json.JSONEncoder(ensure_ascii=False, default=str, allow_nan=False)
+
+
 def read_json(body):
     # the body as JSON: no NaN or Infinity, no number too large, no lone surrogate
     # (the database could not store it); nesting too deep raises RecursionError
     if not body.strip():
         return {}
-    post = json.loads(body.decode("utf-8"), parse_float=finite, parse_constant=constant)
+    post = reader.decode(body.decode("utf-8"))
     # a surrogate can only come from a \\uD800..\\uDFFF escape: look closer only then
     if surrogate_re.search(body):
         try:
@@ -269,7 +273,7 @@ def reply(status, meth, ans, more):
     srv.update(ans)
     srv["server_ver"] = ver
     try:
-        body = json.dumps({"server": srv}, ensure_ascii=False, default=str, allow_nan=False)
+        body = writer.encode({"server": srv})
     except (ValueError, TypeError) as e:
         log(f"{meth} answer is not JSON: {e}")
         status = 500

@@ -17,6 +17,7 @@ import p4file  # noqa: E402
 from dispatch import dispatch  # noqa: E402
 
 pids = "/var/cache/flyton/run"     # <group>/<pid>: what server/bin/flyton reload signals
+lines = {s.value: f"{s.value} {s.phrase}" for s in HTTPStatus}     # the status lines, made once
 handlers = {"/cgi-bin/p": p4web.p4web, "/cgi-bin/api": dispatch, "/pages/files": p4file.p4file}
 
 
@@ -33,7 +34,7 @@ def p4wsgi(environ, start_response):
     st, hs, b = kicreq()["resp"] or (500, [("Content-Type", "text/plain; charset=utf-8")], b"server error")
     jobs = kicreq()["after"]
     kicreq_new({})      # nothing of this request stays in the thread
-    start_response(f"{st} {HTTPStatus(st).phrase}", hs)
+    start_response(lines.get(st) or f"{st} {HTTPStatus(st).phrase}", hs)
     if jobs:
         return Then([b], jobs)
     return [b]

@@ -7,6 +7,7 @@ from tools.sql import *
 from tools.kicreq import kicreq, has_role
 from tools.db_users import user_of, roles_of
 
+ses_cols = ("ses_id", "ses_data", "ses_idle", "ses_age", "ses_idle_min", "ses_life_hours", "sis")   # not the user's
 tok_re = re.compile(r"^[A-Za-z0-9_\-]{20,128}\Z")
 
 
@@ -35,7 +36,9 @@ def db_ses(ses):
         end_ses(ses)
         return {}
     d = parse_json(w["ses_data"])
-    u = {k: v for k, v in w.items() if not k.startswith("ses_") and k != "sis"}
+    u = dict(w)
+    for k in ses_cols:
+        u.pop(k, None)
     d = d if isinstance(d, dict) else {}
     return {"id": ses, "user_id": u["id"], "data": d, "user": user_of(u), "idle": w["ses_idle"], "page": d.get("page")}
 

@@ -30,7 +30,8 @@ def lang_dict(lang):
 
 def txt(*parts):
     # each part translated; spaces around it kept; unknown text comes back as is
-    d = lang_dict(kicreq()["lang"])
+    lang = kicreq()["lang"]
+    d = words[lang] if lang in words else lang_dict(lang)
     if not d:
         if len(parts) == 1 and type(parts[0]) is str:
             return parts[0]      # one text, no dictionary (English): a page has dozens of these

@@ -24,10 +24,10 @@ local = _thread._local()
 
 def kicreq():
     # the current request's context (a dict)
-    r = getattr(local, "req", None)
-    if r is None:
+    try:
+        return local.req
+    except AttributeError:
         return kicreq_new({})
-    return r
 
 
 def kicreq_new(env, inp=None):

@@ -3,7 +3,8 @@
 # through the persistent runtime (mod_wsgi), a static file, a bare WSGI app doing
 # the same queries by hand (tests/bench_ref.py) as the reference, and the same page
 # and call in PHP (tests/bench_ref.php, php-fpm), the way most small sites are served.
-# Not a test: it prints figures and ratios. Run: sudo tests/run --bench [seconds at c=200]
+# Beside each figure, the CPU a request costs by part (Apache, Python or PHP, the database), read
+# from /proc: where a difference comes from. Not a test: it prints figures and ratios. Run: sudo tests/run --bench [seconds at c=200]
 # Load comes from ab (apache2-utils), on loopback only, bounded in count and time.
 import os
 import re
@@ -57,13 +58,27 @@ def bench_site():
              ("guard_api", "bare WSGI, behind the site's guards", ref + "/guarded/ref/api", body.name),
              ("php_api", "PHP (php-fpm): API", php + "/bench_ref.php/api", body.name)]
     runs = {k: [] for k, name, url, post in turns}
+    cpus = {k: [] for k, name, url, post in turns}
     for i in range(3):
         for k, name, url, post in turns:
+            a = cpu()
             runs[k].append(ab(name, url, 4, 3000, post, quiet=1))
+            b = cpu()
+            c = dict.fromkeys(parts, 0)
+            for pid, (part, t) in b.items():
+                was = a.get(pid, ("", 0))      # a process that ended meanwhile is left out
+                c[part] += (t - (was[1] if was[0] == part else 0)) / 3000 * 1e6
+            cpus[k].append(c)
     for k, name, url, post in turns:
         m = sorted(runs[k])[1]
         show(name, m)
         r[k] = m[0]
+    print()
+    print("CPU per request, microseconds (the median of the 3 runs; ab's own left out)")
+    print(f"{'request':<40}" + "".join(f"{p:>9}" for p in parts) + f"{'all':>9}")
+    for k, name, url, post in turns:
+        c = {p: sorted(x[p] for x in cpus[k])[1] for p in parts}
+        print(f"{name:<40}" + "".join(f"{c[p]:>9.0f}" for p in parts) + f"{sum(c.values()):>9.0f}")
     print()
     print("ratios (req/s)                            got     target")
     ratio("persistent page / CGI page", r["wsgi_page"], r["cgi_page"], 25)
@@ -86,6 +101,41 @@ def bench_site():
     os.unlink(body.name)
     if bad:
         raise SystemExit(f"failed requests in: {', '.join(bad)}")
+
+
+parts = ["apache", "python", "php", "database"]
+
+
+def cpu():
+    # {pid: (part, CPU seconds so far)} of the processes that serve the benchmark: Apache's workers, the
+    # Python of the persistent runtime's daemons (the pids it notes for reloads) and of the
+    # reference's (display-name flyton-bench-ref, tests/run), php-fpm, and the database server
+    mine = set(os.listdir("/var/cache/flyton/run/flyton_test_wsgi")) if os.path.isdir("/var/cache/flyton/run/flyton_test_wsgi") else set()
+    tck = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for p in os.listdir("/proc"):
+        if not p.isdigit():
+            continue
+        try:
+            st = open(f"/proc/{p}/stat").read()
+            cmd = open(f"/proc/{p}/cmdline", "rb").read()
+        except OSError:
+            continue     # ended meanwhile
+        comm = st.split("(", 1)[1].rsplit(")", 1)[0]
+        f = st.rsplit(")", 1)[1].split()
+        t = (int(f[11]) + int(f[12])) / tck
+        k = ""
+        if cmd.startswith(b"flyton-bench-ref") or (p in mine and cmd.startswith(b"(wsgi:")):
+            k = "python"
+        elif comm == "apache2":
+            k = "apache"
+        elif comm.startswith("php-fpm"):
+            k = "php"
+        elif comm in ("mariadbd", "mysqld"):
+            k = "database"
+        if k:
+            out[p] = (k, t)
+    return out
 
 
 def same(*urls):

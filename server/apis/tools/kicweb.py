@@ -169,7 +169,10 @@ def printed(f, *a):
 
 def load(name):
     # import a page or API module; a file added since this process started is found too
-    if name not in sys.modules:
+    m = sys.modules.get(name)
+    if m is not None and not getattr(getattr(m, "__spec__", None), "_initializing", False):
+        return m      # loaded (not still loading in another thread): import_module's locks and checks not needed
+    if m is None:
         importlib.invalidate_caches()
     return importlib.import_module(name)
 

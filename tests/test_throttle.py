@@ -182,11 +182,15 @@ def test_login_takes_as_long_for_an_unknown_name_as_for_a_wrong_password(gen_kee
     u, p, uid = new_user()
 
     def timed(name):
+        # the work the login does, as the CPU time of the thread that serves it (in process: this one).
+        # Wall time also counts what else the machine runs: beside the lanes' loads it moved by up to
+        # 12 % between runs with nothing changed, CPU time by at most 4 %. A dummy hash 4 times
+        # cheaper than a real one (an unknown name answered faster) reads 3 times apart here.
         clear_fails()
-        t = time.perf_counter()
+        t = time.thread_time()
         st, a = api("api_login", {"u": name, "p": "wrong-password"})
         assert a["server"]["msg"] == "Wrong username, password or code"
-        return time.perf_counter() - t
+        return time.thread_time() - t
 
     timed(u), timed("t_nobody_warm")         # both paths warm
     known, unknown = [], []
@@ -199,7 +203,7 @@ def test_login_takes_as_long_for_an_unknown_name_as_for_a_wrong_password(gen_kee
         unknown.append(timed(f"t_nobody_{i}"))
         known.append(timed(u))
     a, b = statistics.median(known), statistics.median(unknown)
-    assert abs(a - b) / min(a, b) <= 0.10, f"median {a * 1000:.1f} ms for a known name, {b * 1000:.1f} ms for an unknown one"
+    assert abs(a - b) / min(a, b) <= 0.10, f"median {a * 1000:.1f} ms of CPU for a known name, {b * 1000:.1f} ms for an unknown one"
 
 
 # ---------- one spelling per username ----------

@@ -153,3 +153,44 @@ def test_a_second_clone_stops_and_names_the_first(tmp_path):
     assert "--take-over" in lines[0]
     assert open(conf).read() == before
 
+
+
+def test_a_kill_of_flyton_ends_the_python_it_runs():
+    # flyton passwd waits for the password: killed meanwhile (Ctrl-C's cousin, a timeout's kill),
+    # no Python may stay behind, waiting on a terminal that is gone
+    import time
+    import signal
+    from conftest import cfg_file
+    u, p, uid = new_user()
+    env = dict(os.environ, FLYTON_CONFIG_DIR=os.path.dirname(cfg_file))
+    f = subprocess.Popen([f"{top}/server/bin/flyton", "passwd", u], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, env=env)
+
+    def pythons():
+        # the processes running passwd.py for this user
+        out = []
+        for pid in os.listdir("/proc"):
+            try:
+                cmd = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\0")
+            except OSError:
+                continue
+            if any(c.endswith(b"/passwd.py") for c in cmd) and u.encode() in cmd:
+                out.append(int(pid))
+        return out
+
+    for i in range(100):                 # until its Python runs (it waits for input then)
+        if pythons():
+            break
+        time.sleep(0.1)
+    assert pythons(), "flyton passwd never ran its Python"
+    f.send_signal(signal.SIGTERM)
+    f.wait(timeout=10)
+    for i in range(20):
+        if not pythons():
+            break
+        time.sleep(0.1)
+    left = pythons()
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)     # not left for the next test
+    assert not left, f"flyton was killed, its Python {left} runs on"
+    f.stdin.close()

@@ -7,5 +7,5 @@ cmd_archive() {
     return 0
   fi
   [ "$(id -u)" = 0 ] || die "run me as root: sudo server/bin/flyton archive"
-  py "$root/server/commands/archive.py" "$@"
+  py_last "$root/server/commands/archive.py" "$@"
 }

@@ -13,5 +13,5 @@ cmd_db_init() {
     die "db-init needs --host and --master"
   fi
   [ "$(id -u)" = 0 ] || die "run me as root: sudo server/bin/flyton db-init ..."
-  py "$root/server/commands/dbinit.py" "$@"
+  py_last "$root/server/commands/dbinit.py" "$@"
 }

@@ -8,5 +8,5 @@ cmd_files_import() {
     die "files-import takes one folder at most"
   fi
   [ "$(id -u)" = 0 ] || die "run me as root: sudo server/bin/flyton files-import"
-  py "$root/server/commands/filesimport.py" "$@"
+  py_last "$root/server/commands/filesimport.py" "$@"
 }

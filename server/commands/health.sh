@@ -16,5 +16,5 @@ cmd_health() {
     on_each "$1" health $all
     return
   fi
-  py "$root/server/commands/health.py" $all "${1:-$(local_url)}"
+  py_last "$root/server/commands/health.py" $all "${1:-$(local_url)}"
 }

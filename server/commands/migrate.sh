@@ -10,5 +10,5 @@ cmd_migrate() {
   [ "$(id -u)" = 0 ] || die "run me as root: sudo server/bin/flyton migrate"
   [ -f "$cfgdir/config.py" ] || die "no $cfgdir/config.py (sudo ./install.sh writes it)"
   # as the database's owner account (install.sh; /etc/flyton/owner-USER.cnf): the site's user may not change tables
-  FLYTON_DB_OWNER=1 py "$root/server/commands/migrate.py" "$@"
+  FLYTON_DB_OWNER=1 py_last "$root/server/commands/migrate.py" "$@"
 }

@@ -10,5 +10,5 @@ cmd_passwd() {
     die "passwd needs one username"
   fi
   [ "$(id -u)" = 0 ] || die "run me as root: sudo server/bin/flyton passwd $1"
-  py "$root/server/commands/passwd.py" "$1" $nomfa
+  py_last "$root/server/commands/passwd.py" "$1" $nomfa
 }

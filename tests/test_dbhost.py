@@ -190,3 +190,26 @@ def test_db_init_copy_that_fails_leaves_the_new_database_empty_and_the_config_as
     finally:
         if os.path.exists(f"/etc/flyton/owner-{user}.cnf"):
             os.remove(f"/etc/flyton/owner-{user}.cnf")
+
+
+def test_db_init_copy_says_so_when_this_machines_server_cannot_be_asked(dbhost, tmp_path):
+    # the check for triggers, routines and views (mysql as root, this machine's server) cannot reach
+    # the server: db-init says it could not read the database, in the server's words, and changes nothing.
+    # The client is sent to a socket where no server listens by the ~/.my.cnf of a HOME of the test's own
+    user = "fa_" + secrets.token_hex(4)
+    shutil.copy(cfg_file, f"{tmp_path}/config.py")
+    t = open(f"{tmp_path}/config.py").read()
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".my.cnf").write_text("[client]\nsocket=/nonexistent/flyton-test.sock\n")
+    rc, out = flyton(str(tmp_path), "db-init", "--host", "127.0.0.1", "--port", str(port), "--ca", dbhost["ca"],
+                     "--master", "master", "--name", user, "--copy",
+                     env={"FLYTON_DB_MASTER_PASSWORD": dbhost["pw"], "HOME": str(home)})
+    assert rc != 0, out
+    assert "cannot read database" in out, out
+    assert "/nonexistent/flyton-test.sock" in out, "the server's words are said: " + out
+    assert "has triggers" not in out, out
+    assert "Traceback" not in out, out
+    assert open(f"{tmp_path}/config.py").read() == t, "config.py as it was"
+    assert not os.path.exists(f"/etc/flyton/owner-{user}.cnf"), "no owner account file"
+    assert admin(dbhost, f"SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = '{user}'").strip() == "0"

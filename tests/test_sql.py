@@ -324,3 +324,24 @@ def test_a_failed_add_to_data_leaves_nothing_half_done():
     assert get_data("t_items", id) == {"keep": 1}
     assert sqlmod.in_tx() == 0
     assert add_to_data("t_items", id, "ok", 2)["status"]
+
+
+def test_a_forked_child_opens_a_connection_of_its_own():
+    # a connection opened before a fork is the parent's: the child's first statement opens its own
+    # (sql.py knows its process without asking the system each time: os.register_at_fork tells it)
+    mine = sql("SELECT CONNECTION_ID()")[0][0][0]
+    r, w = os.pipe()
+    kid = os.fork()
+    if kid == 0:
+        keep = sqlmod.local.db      # held: its end must not close the parent's connection before _exit
+        try:
+            os.write(w, str(sql("SELECT CONNECTION_ID()")[0][0][0]).encode())
+        finally:
+            os._exit(0)
+    os.close(w)
+    got = os.read(r, 100).decode()
+    os.close(r)
+    os.waitpid(kid, 0)
+    assert got.isdigit(), f"the child said {got!r}"
+    assert int(got) != mine, "the child used the parent's connection"
+    assert sql("SELECT CONNECTION_ID()")[0][0][0] == mine, "the parent keeps its own"

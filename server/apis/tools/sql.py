@@ -30,6 +30,15 @@ funcs = {"count", "sum", "min", "max", "avg"}
 plugins = os.path.join(os.path.dirname(os.path.abspath(cdb.__file__)), "mysql", "vendor", "plugin")
 down = {2002, 2003, 2006, 2013}   # the server is not there (yet): wait for it
 idle_check = 1                    # seconds unused after which a kept connection is pinged first
+pid = os.getpid()                 # this process, known without a system call on every statement
+
+
+def forked():
+    global pid
+    pid = os.getpid()
+
+
+os.register_at_fork(after_in_child=forked)
 
 
 class SqlError(Exception):
@@ -102,7 +111,7 @@ def connect():
             time.sleep(0.2)
     local.db = m
     local.tx = 0
-    local.pid = os.getpid()
+    local.pid = pid
     local.used = time.monotonic()
     return m
 
@@ -119,7 +128,7 @@ def conn():
     # this thread's connection: opened on first use, pinged first when it sat
     # unused a while, never one that a parent process opened before a fork
     m = getattr(local, "db", None)
-    if m is None or local.pid != os.getpid():
+    if m is None or local.pid != pid:
         return connect()
     now = time.monotonic()
     if now - local.used > idle_check and not local.tx:
@@ -138,7 +147,7 @@ def close():
     m = getattr(local, "db", None)
     local.db = None
     local.tx = 0
-    if m is None or getattr(local, "pid", 0) != os.getpid():
+    if m is None or getattr(local, "pid", 0) != pid:
         return
     try:
         m.close()
@@ -150,7 +159,7 @@ def done():
     # the end of a request in the persistent runtime: the connection stays for the
     # next one, with no transaction left open (ours, or one begun by raw sql)
     m = getattr(local, "db", None)
-    if m is None or local.pid != os.getpid():
+    if m is None or local.pid != pid:
         return
     try:
         if local.tx or m.st_server_status() & 1:     # 1: SERVER_STATUS_IN_TRANS

@@ -76,14 +76,22 @@ def bench_site():
     print()
     print("CPU per request, microseconds (the median of the 3 runs; ab's own left out)")
     print(f"{'request':<40}" + "".join(f"{p:>9}" for p in parts) + f"{'all':>9}")
+    cost = {}
     for k, name, url, post in turns:
         c = {p: sorted(x[p] for x in cpus[k])[1] for p in parts}
+        cost[k] = sum(c.values())
         print(f"{name:<40}" + "".join(f"{c[p]:>9.0f}" for p in parts) + f"{sum(c.values()):>9.0f}")
     print()
     print("ratios (req/s)                            got     target")
     ratio("persistent page / CGI page", r["wsgi_page"], r["cgi_page"], 25)
     ratio("persistent API / CGI API", r["wsgi_api"], r["cgi_api"], 25)
     ratio("persistent page / bare WSGI same page", r["wsgi_page"], r["ref_full"], 1.0)
+    # the same two by the CPU a request costs (all parts), the reference's over Flyton's: what
+    # a page costs the machine, apart from how ab and the daemons happened to share the cores
+    ratio("page / bare WSGI, by CPU per request", cost["ref_full"], cost["wsgi_page"], 0)
+    # the most any code behind the site's guards (ModSecurity, the security headers) can reach
+    # against the bare app: the bare app itself behind them, with no framework at all
+    ratio("bare WSGI behind the guards / bare WSGI", r["guard_full"], r["ref_full"], 0)
     ratio("page / the same behind the site's guards", r["wsgi_page"], r["guard_full"], 0)
     ratio("persistent page / bare WSGI short page", r["wsgi_page"], r["ref_page"], 0)
     ratio("persistent API / bare WSGI API", r["wsgi_api"], r["ref_api"], 0.6)

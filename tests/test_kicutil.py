@@ -143,6 +143,23 @@ def test_kicnav_is_urlencode_whatever_the_values():
         assert kicnav(pg, ses, None, app) == "/cgi-bin/p?" + urllib.parse.urlencode(q), (pg, ses, app)
 
 
+def test_menus_buttons_and_cards_of_plain_names_are_what_the_general_path_makes():
+    # kicmenu and kicbutton skip kicnav, esc and js_arg for a plain page and token, kiccard the
+    # class's work when no color or cls is given: the HTML must be the same as the general way's
+    for pg, ses, app in (("todo", "tok-_.~9", "start"), ("x", "", "start"), ("", "t", "start"), ("to do", "t", "start"),
+                         ("x", "a&b", "start"), ("é", "t", "start"), (3, "t", "start"), ("x", "t", "weba"), ("x", None, "start"),
+                         ('a"b', "t", "start"), ("x", "t<", "w=1")):
+        url = kicnav(pg, ses, {}, app)
+        if app == "start":
+            assert kicmenu(pg, ses, "T", "nav-link") == f'<a class="nav-link" id=menu_{esc(pg)} href="{esc(url)}">T</a>', (pg, ses)
+        want = f'<button type=button class="btn" onclick="kic_run_but({esc(json.dumps(url))}, {esc(json.dumps(""))})">Go</button>'
+        assert kicbutton(pg, ses, "Go", "btn", {}, app) == want, (pg, ses, app)
+        assert kicbutton(pg, ses, "Go", "btn", None, app) == want, (pg, ses, app)
+    for m in ({}, {"width": 260}, {"color": "red"}, {"cls": "x y"}, {"color": "blue", "cls": "<b>"}, {"color": None}, {"cls": ""}):
+        cls = esc(f"card m-2 {colors.get(m.get('color', ''), '')} {m.get('cls', '')}".strip())
+        assert kiccard("T", "", "E", more=m).startswith(f'<div class="{cls}" '), m
+
+
 def test_js_arg_of_a_url_is_what_json_and_esc_make_of_it():
     # js_arg skips json.dumps for a plain URL: the text must be the same either way
     for s in ("/cgi-bin/p?app=start&r=309012&ses=a-b_c.d~e&rpage=x%20", "", 'a"b', "<", "x y", "é", "\\", "\n",

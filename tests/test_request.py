@@ -32,6 +32,19 @@ def test_kicdata_is_the_request_context(admin):
     assert kicreq()["lang"] == "he", "the session's language is the request's"
 
 
+def test_nothing_of_a_request_stays_in_the_thread(admin):
+    # the persistent runtime's threads serve one request after another: once the answer is
+    # made, the thread's context holds no session, user, roles or data of it
+    st, h = page("dashboard", admin)
+    assert st == 200, h[:300]
+    r = kicreq()
+    assert r["ses"] == "", "the session token stayed"
+    assert r["u"] == {}, "the user stayed"
+    assert r["roles"] == [], "the roles stayed"
+    assert r["data"] == {}, "the page's data stayed"
+    assert r["resp"] is None, "the answer stayed"
+
+
 def test_the_query_string_reads_as_parse_qsl_reads_it():
     # kicweb splits a query with nothing encoded itself (faster); it must read every query as parse_qsl
     import urllib.parse

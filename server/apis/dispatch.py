@@ -61,7 +61,7 @@ body_err = {413: "request too large", 408: "the request body did not arrive in t
 def call(meth):
     # the body is read first: a CGI that leaves it unread gets its answer cut off
     body = read_body(int(getattr(config, "max_body", 10 * 1024 * 1024)))
-    if not is_name(meth) or not meth.startswith("api_") or not has_file(os.path.join(here, "api", f"{meth}.py")):
+    if not is_name(meth) or not meth.startswith("api_") or not has_file(f"{here}/api/{meth}.py"):
         return 404, {"allow": 0, "err": "wrong method"}
     if isinstance(body, int):
         return body, {"allow": 0, "err": body_err[body]}

@@ -44,7 +44,7 @@ def page_request():
     rpage = q.get("rpage", "")
     if not is_name(app):
         raise NoPage(app)
-    path = os.path.join(app_dir, f"{app}.py")
+    path = f"{app_dir}/{app}.py"
     if not has_file(path):
         raise NoPage(app)
     if rpage and not is_name(rpage):

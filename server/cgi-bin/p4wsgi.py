@@ -33,7 +33,7 @@ def p4wsgi(environ, start_response):
         sql.done()
     st, hs, b = kicreq()["resp"] or (500, [("Content-Type", "text/plain; charset=utf-8")], b"server error")
     jobs = kicreq()["after"]
-    kicreq_new({})      # nothing of this request stays in the thread
+    kicreq_end()
     start_response(lines.get(st) or f"{st} {HTTPStatus(st).phrase}", hs)
     if jobs:
         return Then([b], jobs)

@@ -36,11 +36,11 @@ def db_ses(ses):
         end_ses(ses)
         return {}
     d = parse_json(w["ses_data"])
-    u = dict(w)
-    for k in ses_cols:
-        u.pop(k, None)
     d = d if isinstance(d, dict) else {}
-    return {"id": ses, "user_id": u["id"], "data": d, "user": user_of(u), "idle": w["ses_idle"], "page": d.get("page")}
+    idle = w["ses_idle"]
+    for k in ses_cols:
+        w.pop(k, None)      # w is this call's own row: what is left of it is the user
+    return {"id": ses, "user_id": w["id"], "data": d, "user": user_of(w), "idle": idle, "page": d.get("page")}
 
 
 def ses_load(ses):

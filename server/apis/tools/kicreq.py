@@ -38,6 +38,11 @@ def kicreq_new(env, inp=None):
     return r
 
 
+def kicreq_end():
+    # the request is over: nothing of it stays in the thread (a kicreq() after it starts a clean one)
+    local.__dict__.pop("req", None)
+
+
 def has_role(role):
     # 1 when this request's user has the role: the one role check (read with the session, no query)
     return 1 if role in kicreq()["roles"] else 0

@@ -31,7 +31,7 @@ def kicnav(page, ses, more={}, app="start"):
     # names and tokens need no encoding: joined as they are (a page has a dozen links, and
     # urlencode costs a fifth of building it); anything else is encoded
     if not more and plain_re.match(f"{app}{ses}{page}"):
-        return f"/cgi-bin/p?app={app}&r=309012&ses={ses}&rpage={page}"
+        return page_url(page, ses, app)
     q = {"app": app, "r": "309012", "ses": ses, "rpage": page}
     for k, v in (more or {}).items():
         if k != "use":
@@ -42,6 +42,11 @@ def kicnav(page, ses, more={}, app="start"):
 
 
 plain_re = re.compile(r"^[A-Za-z0-9_.~-]*\Z")
+
+
+def page_url(page, ses, app, amp="&"):
+    # the URL of a page whose name, session and app are plain (nothing to encode); amp="&amp;": inside HTML
+    return f"/cgi-bin/p?app={app}{amp}r=309012{amp}ses={ses}{amp}rpage={page}"
 
 
 def js_arg(s):
@@ -55,6 +60,9 @@ url_re = re.compile(r"^[A-Za-z0-9_.~/?=&%+-]*\Z")
 
 
 def kicmenu(page, ses, title, cls="kicmenu"):
+    if plain_re.match(f"{ses}{page}"):
+        # a plain page and token (every menu of a live session): nothing in the URL or the id to escape
+        return f"""<a class="{esc(cls)}" id=menu_{page} href="{page_url(page, ses, "start", "&amp;")}">{title}</a>"""
     url = kicnav(page, ses)
     return f"""<a class="{esc(cls)}" id=menu_{esc(page)} href="{esc_url(url)}">{title}</a>"""
 
@@ -75,6 +83,10 @@ def kicbutton0():
 def kicbutton(page, ses, title, cls="kicmenu", more={}, app="start"):
     # a button that opens the page; more["use"] = "id1/id2" adds the current
     # values of those form elements (a radio group: the checked one) to the URL
+    if not more and plain_re.match(f"{app}{ses}{page}"):
+        # a plain URL and no "use": what js_arg makes of them, without the work
+        url = page_url(page, ses, app, "&amp;")
+        return f"""<button type=button class="{esc(cls)}" onclick="kic_run_but(&quot;{url}&quot;, &quot;&quot;)">{title}</button>"""
     url = kicnav(page, ses, more, app)
     use = (more or {}).get("use", "")
     return f"""<button type=button class="{esc(cls)}" onclick="kic_run_but({js_arg(url)}, {js_arg(use)})">{title}</button>"""
@@ -87,13 +99,15 @@ def kiccard(title, title1, explain, button_text="", ses="", page="", more={}):
     # a bootstrap card; more: width (px), cls, color red/green/grey, icon (an image url), but_cls
     m = more or {}
     width = f"style=\"width: {int(m['width'])}px\"" if m.get("width") else ""
-    cls = f"card m-2 {colors.get(m.get('color', ''), '')} {m.get('cls', '')}".strip()
+    cls = "card m-2"
+    if "color" in m or "cls" in m:
+        cls = esc(f"card m-2 {colors.get(m.get('color', ''), '')} {m.get('cls', '')}".strip())
     icon = f"""<img src="{esc(m['icon'])}" class=kicicon alt="">""" if m.get("icon") else ""
     sub = f"""<h6 class="card-subtitle mb-2 text-body-secondary">{title1}</h6>""" if title1 else ""
     but = ""
     if button_text and page:
         but = kicbutton(page, ses, button_text, m.get("but_cls", "btn btn-primary btn-sm"), m.get("more", {}))
-    return f"""<div class="{esc(cls)}" {width}>
+    return f"""<div class="{cls}" {width}>
       <div class=card-body>
         <h5 class=card-title>{icon}{title}</h5>
         {sub}

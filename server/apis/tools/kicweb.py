@@ -144,12 +144,18 @@ def send(status, ctype, body, more=None):
     # the answer of this request: status, headers, body (utf-8 bytes); the runtime sends it
     # (more: headers of its own; one named here replaces the default, as Cache-Control of a file)
     b = body.encode("utf-8", "replace") if isinstance(body, str) else body
-    h = {"Content-Type": ctype, "Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
-         "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY"}
-    for k, v in (more or {}).items():
+    if not more:
+        kicreq()["resp"] = (status, [("Content-Type", ctype), *safe_headers, ("Content-Length", str(len(b)))], b)
+        return
+    h = {"Content-Type": ctype, **dict(safe_headers)}
+    for k, v in more.items():
         h[k] = str(v).replace("\r", "").replace("\n", "")
     h["Content-Length"] = str(len(b))
     kicreq()["resp"] = (status, list(h.items()), b)
+
+
+safe_headers = (("Cache-Control", "no-store"), ("Referrer-Policy", "no-referrer"),
+                ("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"))     # on every answer
 
 
 def printed(f, *a):
@@ -183,7 +189,7 @@ def run_page(folder, page, data):
         raise NoPage(page)
     g = pagedirs(page)
     rel = f"{folder}/{g}/{page}" if g else f"{folder}/{page}"
-    if not has_file(os.path.join(app_dir, rel + ".py")):
+    if not has_file(f"{app_dir}/{rel}.py"):
         raise NoPage(page)
     f = getattr(load(rel.replace("/", ".")), page, None)
     if not callable(f):

@@ -23,6 +23,8 @@ wsgi = "http://127.0.0.1:8092"
 ref = "http://127.0.0.1:8093"
 php = "http://127.0.0.1:8097"
 soak = int(sys.argv[1]) if len(sys.argv) > 1 else 30
+rounds = 9     # runs of each, taking turns: this machine's figures move by 5-10% from one run to the next
+per = 1500     # requests a run
 bad = []     # runs with failed requests
 
 
@@ -45,9 +47,10 @@ def bench_site():
     r["cgi_api"] = ab("CGI: API api_todo_list", cgi + api, 4, 300, body.name)
     same(wsgi + page, ref + f"/ref/full?ses={ses}", ref + f"/guarded/ref/full?ses={ses}", php + f"/bench_ref.php/full?ses={ses}")
     same_json(body.name, wsgi + api, ref + "/ref/api", ref + "/guarded/ref/api", php + "/bench_ref.php/api")
-    # Flyton, the references and PHP take turns, 3 rounds: each figure is the median of its 3 runs,
-    # so a moment of noise on the machine lands on one run of one of them, not on a whole figure
-    print("(below: each the median of 3 runs, taking turns)")
+    # Flyton, the references and PHP take turns, in rounds (every other one in the reverse order): each
+    # figure is the median of its runs, and each ratio the median of its rounds' ratios, each of two runs
+    # side by side in time; a slow spell of the machine lands on a run or two, not on a whole figure
+    print(f"(below: each the median of {rounds} runs, taking turns)")
     turns = [("wsgi_page", "persistent: page dashboard", wsgi + page, ""),
              ("ref_full", "bare WSGI reference: the same page", ref + f"/ref/full?ses={ses}", ""),
              ("guard_full", "bare WSGI, behind the site's guards", ref + f"/guarded/ref/full?ses={ses}", ""),
@@ -59,45 +62,53 @@ def bench_site():
              ("php_api", "PHP (php-fpm): API", php + "/bench_ref.php/api", body.name)]
     runs = {k: [] for k, name, url, post in turns}
     cpus = {k: [] for k, name, url, post in turns}
-    for i in range(3):
-        for k, name, url, post in turns:
+    for i in range(rounds):
+        for k, name, url, post in (turns if i % 2 == 0 else turns[::-1]):
             a = cpu()
-            runs[k].append(ab(name, url, 4, 3000, post, quiet=1))
+            runs[k].append(ab(name, url, 4, per, post, quiet=1))
             b = cpu()
             c = dict.fromkeys(parts, 0)
             for pid, (part, t) in b.items():
                 was = a.get(pid, ("", 0))      # a process that ended meanwhile is left out
-                c[part] += (t - (was[1] if was[0] == part else 0)) / 3000 * 1e6
+                c[part] += (t - (was[1] if was[0] == part else 0)) / per * 1e6
             cpus[k].append(c)
     for k, name, url, post in turns:
-        m = sorted(runs[k])[1]
+        m = sorted(runs[k])[rounds // 2]
         show(name, m)
         r[k] = m[0]
     print()
-    print("CPU per request, microseconds (the median of the 3 runs; ab's own left out)")
+    print(f"CPU per request, microseconds (the median of the {rounds} runs; ab's own left out)")
     print(f"{'request':<40}" + "".join(f"{p:>9}" for p in parts) + f"{'all':>9}")
-    cost = {}
     for k, name, url, post in turns:
-        c = {p: sorted(x[p] for x in cpus[k])[1] for p in parts}
-        cost[k] = sum(c.values())
+        c = {p: sorted(x[p] for x in cpus[k])[rounds // 2] for p in parts}
         print(f"{name:<40}" + "".join(f"{c[p]:>9.0f}" for p in parts) + f"{sum(c.values()):>9.0f}")
+
+    def paired(a, b):
+        # a's req/s over b's, the median of the rounds' ratios
+        return sorted(runs[a][i][0] / runs[b][i][0] for i in range(rounds))[rounds // 2]
+
+    def by_cpu(a, b):
+        # b's CPU a request (all parts) over a's, the median of the rounds' ratios
+        return sorted(sum(cpus[b][i].values()) / sum(cpus[a][i].values()) for i in range(rounds))[rounds // 2]
+
     print()
-    print("ratios (req/s)                            got     target")
+    print(f"ratios of req/s (of a run and the reference's in the same round: the median of {rounds} rounds)")
+    print(f"{'':<42}got     target")
     ratio("persistent page / CGI page", r["wsgi_page"], r["cgi_page"], 25)
     ratio("persistent API / CGI API", r["wsgi_api"], r["cgi_api"], 25)
-    ratio("persistent page / bare WSGI same page", r["wsgi_page"], r["ref_full"], 1.0)
+    ratio("persistent page / bare WSGI same page", paired("wsgi_page", "ref_full"), 1, 1.0)
     # the same two by the CPU a request costs (all parts), the reference's over Flyton's: what
     # a page costs the machine, apart from how ab and the daemons happened to share the cores
-    ratio("page / bare WSGI, by CPU per request", cost["ref_full"], cost["wsgi_page"], 0)
+    ratio("page / bare WSGI, by CPU per request", by_cpu("wsgi_page", "ref_full"), 1, 0)
     # the most any code behind the site's guards (ModSecurity, the security headers) can reach
     # against the bare app: the bare app itself behind them, with no framework at all
-    ratio("bare WSGI behind the guards / bare WSGI", r["guard_full"], r["ref_full"], 0)
-    ratio("page / the same behind the site's guards", r["wsgi_page"], r["guard_full"], 0)
-    ratio("persistent page / bare WSGI short page", r["wsgi_page"], r["ref_page"], 0)
-    ratio("persistent API / bare WSGI API", r["wsgi_api"], r["ref_api"], 0.6)
-    ratio("API / the same behind the site's guards", r["wsgi_api"], r["guard_api"], 0)
-    ratio("persistent page / PHP page", r["wsgi_page"], r["php_page"], 0)
-    ratio("persistent API / PHP API", r["wsgi_api"], r["php_api"], 0)
+    ratio("bare WSGI behind the guards / bare WSGI", paired("guard_full", "ref_full"), 1, 0)
+    ratio("page / the same behind the site's guards", paired("wsgi_page", "guard_full"), 1, 0)
+    ratio("persistent page / bare WSGI short page", paired("wsgi_page", "ref_page"), 1, 0)
+    ratio("persistent API / bare WSGI API", paired("wsgi_api", "ref_api"), 1, 0.6)
+    ratio("API / the same behind the site's guards", paired("wsgi_api", "guard_api"), 1, 0)
+    ratio("persistent page / PHP page", paired("wsgi_page", "php_page"), 1, 0)
+    ratio("persistent API / PHP API", paired("wsgi_api", "php_api"), 1, 0)
     ratio("persistent page / static file", r["wsgi_page"], r["static"], 0)
     print()
     print(f"persistent runtime at concurrency 200 for {soak} s")
@@ -130,8 +141,6 @@ def cpu():
         except OSError:
             continue     # ended meanwhile
         comm = st.split("(", 1)[1].rsplit(")", 1)[0]
-        f = st.rsplit(")", 1)[1].split()
-        t = (int(f[11]) + int(f[12])) / tck
         k = ""
         if cmd.startswith(b"flyton-bench-ref") or (p in mine and cmd.startswith(b"(wsgi:")):
             k = "python"
@@ -141,9 +150,36 @@ def cpu():
             k = "php"
         elif comm in ("mariadbd", "mysqld"):
             k = "database"
-        if k:
-            out[p] = (k, t)
+        if not k:
+            continue
+        t = ran(p)
+        if t is None:
+            f = st.rsplit(")", 1)[1].split()
+            t = (int(f[11]) + int(f[12])) / tck     # clock ticks: 10 ms each, coarse for a worker's share
+        out[p] = (k, t)
     return out
+
+
+def ran(p):
+    # the CPU seconds of process p's threads, to the nanosecond (the first field of each one's
+    # schedstat); None where the kernel keeps no schedstat. A thread that ends during a run takes
+    # its time with it: Apache's, mod_wsgi's and php-fpm's threads live as long as their process
+    if not schedstat:
+        return None
+    try:
+        tasks = os.listdir(f"/proc/{p}/task")
+    except OSError:
+        return None
+    ns = 0
+    for t in tasks:
+        try:
+            ns += int(open(f"/proc/{p}/task/{t}/schedstat").read().split()[0])
+        except (OSError, ValueError, IndexError):
+            pass      # ended meanwhile
+    return ns / 1e9
+
+
+schedstat = os.path.exists("/proc/self/schedstat")
 
 
 def same(*urls):

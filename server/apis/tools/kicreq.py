@@ -1,7 +1,7 @@
 # kicreq.py: the request context: all that one request knows, in one place.
-# Started afresh at the start of every request (kicreq_new), one per thread, so
-# the persistent runtime can serve many requests, one after another or side by
-# side, and none sees what belongs to another. tools/kicweb.py kicdata() fills it
+# Started afresh at the start of every request (kicreq_new) and dropped at its end
+# (kicreq_end), one per thread, so the persistent runtime can serve many requests,
+# one after another or side by side, and none sees what belongs to another. tools/kicweb.py kicdata() fills it
 # from the session and hands its `data` to the page or method.
 #   env     the request's variables (QUERY_STRING, REQUEST_METHOD, REMOTE_ADDR ...)
 #   inp     the request body, a binary stream

@@ -115,6 +115,13 @@ def pytest_collection_modifyitems(config, items):
     # machine tests/run is still installing it while the first tests run
     late = {i.module.__name__ for i in items if "tools_installed" in getattr(i, "fixturenames", ())}
     items.sort(key=lambda i: i.module.__name__ in late)
+    # the framework's own proof (machines of their own, copies of the project grown and tested
+    # inside) runs in `tests/run --all` only: the project's gate (tests/run) builds no machine
+    if os.environ.get("FLYTON_ALL") != "1":
+        proof = [i for i in items if i.get_closest_marker("own_machines") or i.get_closest_marker("proof")]
+        if proof:
+            config.hook.pytest_deselected(items=proof)
+            items[:] = [i for i in items if i not in proof]
 
 
 # Beside each other (tests/run's FLYTON_SIDE=1), the CGI and the wsgi pass each have a test instance

@@ -16,8 +16,9 @@ import pytest
 from conftest import top, cfg_file
 from dbserver import dbserver, stop, admin
 
-pytestmark = pytest.mark.skipif(os.environ.get("FLYTON_PROD_TESTS") != "1",
-                                reason="servers of their own: once per tests/run, beside the suite")
+pytestmark = [pytest.mark.skipif(os.environ.get("FLYTON_PROD_TESTS") != "1",
+                                 reason="servers of their own: once per tests/run --all, beside the suite"),
+              pytest.mark.proof]
 port = 3307
 
 

@@ -8,7 +8,8 @@ import pytest
 from conftest import top, cfg_file
 from inproc import http_api as api, http_page as page
 
-pytestmark = pytest.mark.once      # in process, and the docs' own checks: the first pass only
+# in process, and the framework's docs (a project writes its own README): the first pass of --all only
+pytestmark = [pytest.mark.once, pytest.mark.proof]
 
 
 def blocks():

@@ -10,6 +10,7 @@ import json
 import time
 import ssl
 import shutil
+import secrets
 from http.client import HTTPConnection, HTTPSConnection
 import threading
 import subprocess
@@ -367,6 +368,7 @@ def test_a_non_root_login_with_sudo_under_the_developers_own_ssh():
     # as on EC2: sudo flyton ... runs ssh as the developer ($SUDO_USER, their ~/.ssh/config and
     # key), and the login there is ubuntu, who uses sudo
     dev = "flytondev"
+    alias = "t-prod-" + secrets.token_hex(3)      # a name of its own: a project's server/groups may name "prod"
     subprocess.run(["userdel", "-r", dev], capture_output=True)
     sh(f"useradd -m -s /bin/bash {dev}")
     try:
@@ -374,17 +376,17 @@ def test_a_non_root_login_with_sudo_under_the_developers_own_ssh():
         os.makedirs(f"{home}/.ssh", mode=0o700)
         shutil.copy("/opt/flyton/prodhost/key", f"{home}/.ssh/prod.pem")
         with open(f"{home}/.ssh/config", "w") as f:
-            f.write("Host prod\n    HostName 10.231.0.2\n    User ubuntu\n    IdentityFile ~/.ssh/prod.pem\n"
+            f.write(f"Host {alias}\n    HostName 10.231.0.2\n    User ubuntu\n    IdentityFile ~/.ssh/prod.pem\n"
                     "    StrictHostKeyChecking no\n    UserKnownHostsFile /dev/null\n    LogLevel ERROR\n")
         sh(f"chown -R {dev}: {home}/.ssh && chmod 600 {home}/.ssh/*")
         e = dict(os.environ, SUDO_USER=dev)
         e.pop("FLYTON_SSH", None)
-        r = subprocess.run("server/bin/flyton releases prod", shell=True, cwd=st["dev"], capture_output=True, text=True, env=e, timeout=120)
+        r = subprocess.run(f"server/bin/flyton releases {alias}", shell=True, cwd=st["dev"], capture_output=True, text=True, env=e, timeout=120)
         assert r.returncode == 0, r.stdout + r.stderr
         assert re.search(r"\*\s+\d{8}-", r.stdout), r.stdout + r.stderr
         commit({"client/app/admin/t_prodpage.py": "def t_prodpage(data):\n    return '<p id=t_prodpage>via ubuntu</p>'\n"},
                "promoted by a non-root login")
-        r = subprocess.run("server/bin/flyton promote prod --skip-tests", shell=True, cwd=st["dev"], capture_output=True,
+        r = subprocess.run(f"server/bin/flyton promote {alias} --skip-tests", shell=True, cwd=st["dev"], capture_output=True,
                            text=True, env=e, timeout=600)
         assert r.returncode == 0, r.stdout + r.stderr
         assert "via ubuntu" in http(f"/cgi-bin/p?app=start&r=309012&ses={st['ses']}&rpage=t_prodpage")[1]

@@ -27,6 +27,7 @@ tenv = "/opt/flyton/testenv/bin/python"
 
 # the tutorial is a dev box's walk, and a dev box runs CGI: once, in the CGI pass
 pytestmark = [pytest.mark.skipif(runtime != "cgi", reason="the tutorial runs on a dev box's runtime (CGI)"),
+              pytest.mark.proof,     # the docs' walk, the framework's: tests/run --all
               pytest.mark.alone]     # its site comes and goes with a graceful restart of Apache
 
 

@@ -55,7 +55,10 @@ prune() {
     rm -rf "${home:?}/releases/$d"
     say "removed the old release $d"
   done
-  ls -1t $home/backups/*.sql.gz 2>/dev/null | tail -n +$((keep + 1)) | xargs -r rm -f
+  # (a node of a group has no backup: they are made on the first; no match is not a failure)
+  for d in $(find $home/backups -maxdepth 1 -name '*.sql.gz' -printf '%T@ %f\n' 2>/dev/null | sort -rn | tail -n +$((keep + 1)) | cut -d' ' -f2); do
+    rm -f "$home/backups/$d"
+  done
 }
 
 fail_release() {

@@ -68,10 +68,18 @@ done
 
 [ ${#dbx[@]} = 0 ] || [ -n "$dbhost" ] || { echo "install.sh: the --db- options go with --db-host" >&2; exit 1; }
 # the database's host when it is on a server of its own: given now, or in config.py from before
+cfg_db_host() {
+  # the "host" of config.py's db = {...} when it has no "socket": read without Python, which a new
+  # machine may not have yet (a second web node gets the first's config.py before any package)
+  [ -f "$cfg" ] || return 0
+  awk '/^db = \{/ { f = 1 }
+       f { sub(/#.*/, ""); if ($0 ~ /"socket" *:/) s = 1
+           if (match($0, /"host" *: *"[^"]*"/)) { h = substr($0, RSTART, RLENGTH); sub(/^"host" *: *"/, "", h); sub(/"$/, "", h) }
+           if ($0 ~ /\}/) exit }
+       END { if (!s) print h }' "$cfg"
+}
 ext=$dbhost
-if [ -z "$ext" ] && [ -f "$cfg" ]; then
-  ext=$(/usr/bin/python3 -c "import runpy,sys; d=runpy.run_path(sys.argv[1])['db']; print('' if d.get('socket') else d.get('host', ''))" "$cfg" 2>/dev/null || true)
-fi
+[ -n "$ext" ] || ext=$(cfg_db_host)
 
 # one line per step when nothing changes ("5/11 database ...: ok (detail)"); what changes
 # is said under the step's title
@@ -98,7 +106,7 @@ ext_db() {
   # the database on a server of its own: made there once by flyton db-init with the master account;
   # a config.py that points there already (a run again, a second node) is kept as it is
   local have=""
-  [ -f "$cfg" ] && have=$(/usr/bin/python3 -c "import runpy,sys; print(runpy.run_path(sys.argv[1])['db'].get('host', ''))" "$cfg" 2>/dev/null || true)
+  have=$(cfg_db_host)
   if [ -z "$dbhost" ] || [ "$have" = "$dbhost" ]; then
     [ -z "$masterfile" ] || rm -f "$masterfile"
     [ -s "/etc/flyton/owner-$dbuser.cnf" ] ||
@@ -337,7 +345,7 @@ mpm=$(a2query -M 2>/dev/null || echo event)
 cgimod=cgid
 [ "$mpm" = prefork ] && cgimod=cgi
 before=$(sums)
-a2enmod -q "$cgimod" headers alias wsgi remoteip reqtimeout security2 >/dev/null
+a2enmod -q "$cgimod" headers alias rewrite wsgi remoteip reqtimeout security2 >/dev/null
 a2disconf -q serve-cgi-bin >/dev/null 2>&1 || true
 # mod_status lists the URLs being served, and a Flyton URL carries the session token: off.
 # The server tells no version, and error pages no signature.
@@ -410,6 +418,17 @@ ping=$(curl -ksS -X POST -H 'Content-Type: application/json' -d '{}' "$base/cgi-
 echo "$ping" | grep -q '"allow": 1' || die "the site does not answer as it should: $ping"
 mode=$(PYTHONPATH="$pypath" "$venv/bin/python" -c "import config; print(getattr(config, 'sys_mode', 'prod'))")
 printf '\nFlyton is running (%s runtime, sys_mode %s).\n' "$runtime" "$mode"
+if [[ "$root" == /srv/flyton/* ]]; then
+  # a prod node that flyton prod-init made: its life goes on from the dev box, not here
+  printf '  open:   %s/  (its name: site_url in /srv/flyton/shared/config.py, the file this node reads)\n' \
+    "$("$venv/bin/python" -c "import runpy,sys; print(runpy.run_path(sys.argv[1]).get('site_url', '').rstrip('/'))" "$cfg" 2>/dev/null)"
+  if [ -n "$newpw" ]; then
+    printf '  login:  admin   password: %s   (shown this once: write it down)\n' "$newpw"
+  fi
+  printf '  here:   sudo /srv/flyton/current/server/bin/flyton status   (drain on|off, logs, health)\n'
+  printf '  from the dev box:  sudo server/bin/flyton promote HOST   (releases, logs, rollback, restore)\n'
+  exit 0
+fi
 if [ "$prod" = 0 ] && [ ! -s /etc/flyton/tls ]; then
   printf '  open:   http://localhost/   and  http://localhost:8080/  (Cloud9: Preview > Preview Running Application)\n'
 else

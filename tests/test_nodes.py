@@ -482,20 +482,31 @@ def test_the_group_answers_releases_status_health_and_rolls_back(balancer):
     assert r["rows"] == sorted(r["acked"])
 
 
-def test_restore_on_the_database_server_puts_back_the_backup_for_every_node(balancer):
+def test_a_group_restore_under_load_puts_back_the_backup_and_loses_no_acknowledged_write(balancer):
     # the backup the group promote took (before its migration) back into the shared database,
-    # with the owner's grants only: a side database, then one RENAME TABLE
+    # with the owner's grants only: a side database, then one RENAME TABLE; the group holds its
+    # writes meanwhile, so every write a client was told of is in the database or the new backup
     s, a = api("flyprod2", "api_todo_add", {"name": "written after the backup"}, st["ses"])
     assert a["allow"] == 1, a
-    rc, out = flyton(f"restore flyprod1 {st['group_rel']} --yes")
-    assert rc == 0, out
+    p = {}
+    r = load("restore", 6, lambda: p.update(zip(("rc", "out"), flyton(f"restore t_nodes {st['group_rel']} --yes"))), pause=0.1)
+    out = p["out"]
+    assert p["rc"] == 0, out
     assert f"is as in {st['group_rel']}" in out, out
+    assert out.count("writes held") == 2 and out.count("writes taken again") == 2, out
     assert db("SELECT COUNT(*) FROM todo WHERE name = 'written after the backup'").strip() == "0"
     assert db(f"SELECT COUNT(*) FROM migrations WHERE name = '{mig2}'").strip() == "0", "as before the migration"
     assert "t_group" not in db("SHOW COLUMNS FROM todo")
     assert db("SHOW DATABASES LIKE 'flyton%'").split() == ["flyton"], "no side database left"
-    b = on("flyprod1", "ls /srv/flyton/backups").split()
-    assert any(x.endswith("-before-restore.sql.gz") for x in b), "the database before it kept"
+    before = re.search(r"the database before is backup (\S+)", out).group(1)
+    assert before.endswith("-before-restore"), out
+    kept = set(on("flyprod1", f"zcat /srv/flyton/backups/{before}.sql.gz | grep -a -o \"'restore [0-9]* [0-9]*'\" || true").split("\n"))
+    live = {n for n, i in r["rows"]}
+    lost = [n for n, i in r["acked"] if n not in live and f"'{n}'" not in kept]
+    assert r["acked"], "the load ran"
+    assert lost == [], f"acknowledged, and in neither the database nor the backup before the restore: {lost[:5]}"
+    assert all("restored" in str(a) for n, a in r["failed"]), r["failed"][:5]     # refused with a reason, never lost
+    assert on("flyprod1", "ls /srv/flyton/shared/hold 2>/dev/null || echo none").strip() == "none"
     for n in nodes:
         s, a = api(n, "api_todo_list", {}, st["ses"])
         assert a["allow"] == 1, (n, a)

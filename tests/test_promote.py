@@ -112,6 +112,10 @@ def test_prod_init_installs_a_prod_site():
     assert m
     assert "ok: the dashboard page, as admin" in out
     assert re.search(r"ok: \d+ pages built", out)
+    # its last lines are a prod node's: its address, how it is run from the dev box; no dev box advice
+    assert f"open:   {prod}/  (its name: site_url in /srv/flyton/shared/config.py" in out, out
+    assert "from the dev box:  sudo server/bin/flyton promote HOST" in out, out
+    assert "sudo tests/run" not in out and "https://localhost/" not in out, out
     st["pw"] = m.group(1)
     cfg = on_prod("cat /srv/flyton/shared/config.py")
     assert 'runtime = "wsgi"' in cfg

@@ -7,7 +7,7 @@ import secrets
 import subprocess
 from http.client import HTTPConnection
 
-from conftest import http, api, page, error_log, sql, top, clone, cfg_file, config_lines, logs, site, opener, json_type, log_mark
+from conftest import http, api, page, error_log, sql, top, clone, cfg_file, config_lines, logs, site, opener, json_type, log_mark, runtime
 
 
 def test_root_goes_to_login_page():
@@ -202,6 +202,62 @@ def test_only_a_json_post_from_this_site_reaches_a_method():
         st, h, t = http("/cgi-bin/api?meth=api_ping", "{}", "POST", hdr)
         assert st == 200, t
         assert json.loads(t)["server"]["allow"] == 1, t
+
+
+def test_while_a_restore_holds_writes_every_call_but_the_ping_is_refused_with_retry(user):
+    # flyton restore: a file "hold" beside config.py; no call runs (none writes), each is told to
+    # come again (call_server does, twice); the ping answers, so the balancer keeps the node
+    hold = os.path.join(os.path.dirname(cfg_file), "hold")
+    open(hold, "w").close()
+    try:
+        for meth, inp, ses in (("api_login", {"u": user["u"], "p": user["p"]}, ""), ("api_logout", {}, user["ses"])):
+            st, a = api(meth, inp, user["ses"] if ses else "")
+            assert st == 503, a
+            assert a["server"]["allow"] == 0 and a["server"]["retry"] == 1, a
+            assert "restored" in a["server"]["err"], a
+        st, a = api("api_ping")
+        assert st == 200 and a["server"]["allow"] == 1, a
+    finally:
+        os.remove(hold)
+    st, a = api("api_logout", {}, user["ses"])       # the session was not ended while held
+    assert st == 200 and a["server"]["allow"] == 1, a
+
+
+def test_a_balancers_ping_is_answered_whatever_its_host_on_the_persistent_runtime():
+    # an AWS ALB checks a node with its private address as Host: the ping (and nothing else of the
+    # site) answers it on a prod node (mod_wsgi), drained or not as the site's own block would say
+    import http.client
+    from urllib.parse import urlsplit
+    u = urlsplit(site)
+
+    def get(path, addr="127.0.0.2", host="10.0.1.11:443"):
+        c = http.client.HTTPConnection(u.hostname, u.port, timeout=30, source_address=(addr, 0))
+        try:
+            c.request("GET", path, headers={"Host": host})
+            r = c.getresponse()
+            return r.status, r.read().decode("utf-8", "replace")
+        finally:
+            c.close()
+    others = ("/cgi-bin/api?meth=api_ping&x=1", "/cgi-bin/api?meth=api_login", "/cgi-bin/p?app=start&r=309012",
+              "/pages/login/", "/cgi-bin/api/?meth=api_ping", "/lib/kicdev.server.js")
+    for p in others:
+        assert get(p)[0] == 421, p
+    st, t = get("/cgi-bin/api?meth=api_ping")
+    if runtime != "wsgi":
+        assert st == 421, t      # a dev box (CGI) serves its own names only
+        return
+    assert st == 200, t
+    assert json.loads(t)["server"]["allow"] == 1 and json.loads(t)["server"]["db"] == 1, t
+    assert get("/cgi-bin/api?meth=ping", host="10.0.1.12")[0] == 200
+    drain = os.path.join(os.path.dirname(cfg_file), "drain")
+    open(drain, "w").close()
+    try:
+        st, t = get("/cgi-bin/api?meth=api_ping")
+        assert st == 503, t
+        assert "flyton drain" in json.loads(t)["server"]["err"], t
+    finally:
+        os.remove(drain)
+    assert get("/cgi-bin/api?meth=api_ping")[0] == 200
 
 
 def test_only_the_sites_own_host_names_are_served(user):

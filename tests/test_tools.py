@@ -2,6 +2,7 @@
 # against the real database.
 import pytest
 import os
+import re
 import subprocess
 
 from conftest import new_user, login, clear_fails, top, clone
@@ -134,6 +135,26 @@ def test_install_on_a_machine_without_apt_says_what_to_pick(tmp_path):
     assert "has no apt" in lines[0]
     assert "Ubuntu Server 22.04 LTS" in lines[0]
     assert "Cloud9" in lines[0]
+
+
+def test_install_reads_an_external_database_host_without_python(tmp_path):
+    # a second web node gets the first's config.py before any package: install.sh must see its
+    # database server there without Python (it would install and start a local one otherwise)
+    import shutil
+    fn = re.search(r"(?ms)^cfg_db_host\(\) \{.*?^\}", open(f"{top}/install.sh").read()).group(0)
+    for c in ("bash", "awk"):
+        os.symlink(shutil.which(c), tmp_path / c)
+    cases = (('db = {\n    "name": "flyton",\n    "host": "db1.example.com",\n    "port": 3306,\n}\n', "db1.example.com"),
+             ('db = {"name": "f", "host": "10.0.2.5", "port": 3306}\nmail = {"host": "smtp.example.com"}\n', "10.0.2.5"),
+             ('db = {\n    "socket": "/run/mysqld/mysqld.sock",   # or "host": "127.0.0.1", "port": 3306\n}\n', ""),
+             ('db = {\n    "host": "127.0.0.1",\n    "socket": "/run/mysqld/mysqld.sock",\n}\n', ""),
+             ('mail = {"host": "smtp.example.com"}\ndb = {\n    # "host": "old.example.com",\n    "host": "new.example.com",\n}\n', "new.example.com"))
+    for text, host in cases:
+        (tmp_path / "config.py").write_text(text)
+        r = subprocess.run(["bash", "-c", f"{fn}\ncfg={tmp_path}/config.py; cfg_db_host"], capture_output=True, text=True,
+                           env={"PATH": str(tmp_path)}, timeout=30)
+        assert r.returncode == 0 and r.stderr == "", r.stderr
+        assert r.stdout.strip() == host, (text, r.stdout)
 
 
 def test_a_second_clone_stops_and_names_the_first(tmp_path):

@@ -24,6 +24,10 @@ here = os.path.dirname(os.path.abspath(__file__))
 # "forgot password" existed still opens it); api_register is the site's choice
 no_ses = set(getattr(config, "no_ses_meths", [])) | {"api_login", "api_ping", "api_pw_forgot", "api_pw_reset", "api_email_confirm"}
 alias = {"ping": "api_ping"}
+# beside config.py (on prod the machine's shared/): "drain" (flyton drain) and "hold" (flyton restore:
+# no write is taken while the database is swapped; the call is answered 503 with retry)
+cfg_dir = os.path.dirname(os.path.realpath(config.__file__))
+hold = f"{cfg_dir}/hold"
 
 
 def dispatch():
@@ -65,8 +69,11 @@ def call(meth):
         return 404, {"allow": 0, "err": "wrong method"}
     if isinstance(body, int):
         return body, {"allow": 0, "err": body_err[body]}
-    if meth == "api_ping" and draining():
-        return 503, {"allow": 0, "err": "this node is leaving the balancer (flyton drain)"}
+    if meth == "api_ping":
+        if draining():
+            return 503, {"allow": 0, "err": "this node is leaving the balancer (flyton drain)"}
+    elif os.path.exists(hold):
+        return 503, {"allow": 0, "err": "the site's database is being restored: try again in a minute", "retry": 1}
     out = gate(meth)
     if out:
         return out
@@ -100,7 +107,7 @@ def draining():
     # flight finish. The machine's own checks (flyton health, from loopback) still get their answer
     if kicreq_env("REMOTE_ADDR") in ("127.0.0.1", "::1"):
         return 0
-    return 1 if os.path.exists(os.path.join(os.path.dirname(os.path.realpath(config.__file__)), "drain")) else 0
+    return 1 if os.path.exists(f"{cfg_dir}/drain") else 0
 
 
 surrogate_re = re.compile(rb"\\u[dD][89a-fA-F]")

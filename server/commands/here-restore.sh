@@ -3,6 +3,13 @@ cmd_here_restore() {
   local b=${1:?backup} f db side old now tabs ren t
   f=$home/backups/$b.sql.gz
   [ -s "$f" ] || die "no backup $f"
+  if [ "${2:-}" != --held ]; then
+    # no write while the database is dumped, loaded and swapped: a write acknowledged then would be
+    # in neither database (with --held, flyton restore GROUP holds every machine's)
+    hold_writes on
+    trap 'hold_writes off' EXIT
+    sleep "${FLYTON_HOLD_S:-3}"     # for the calls in flight to finish
+  fi
   db=$(PYTHONPATH=$home/shared "$venv/bin/python" -c "import config; print(config.db['name'])")
   side="${db}_restore"
   old="${db}_replaced"
@@ -30,6 +37,7 @@ cmd_here_restore() {
   mysql "${dbc[@]}" -e "DROP DATABASE IF EXISTS \`$old\`; CREATE DATABASE \`$old\`; RENAME TABLE ${ren#, }" ||
     { mysql "${dbc[@]}" -e "DROP DATABASE IF EXISTS \`$side\`; DROP DATABASE IF EXISTS \`$old\`"; die "the swap failed: nothing changed"; }
   mysql "${dbc[@]}" -e "DROP DATABASE IF EXISTS \`$side\`; DROP DATABASE IF EXISTS \`$old\`"
+  [ "${2:-}" = --held ] || { hold_writes off; trap - EXIT; }
   log_release "$(basename "$(readlink $home/current)")" "database restored from $b (before: $now)"
   say "-- graceful reload and health"
   here_reload_check || say "!! the site is not healthy with this database: flyton restore HOST $now undoes it"

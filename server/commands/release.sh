@@ -28,6 +28,17 @@ here_reload_check() {
     "$home/current/server/bin/flyton" health --all
 }
 
+hold_writes() {
+  # on: a file "hold" beside config.py (the machine's shared/); the site's API answers every call
+  # but the ping with 503 and retry while it is there (dispatch.py); off: gone
+  local f
+  f=$(dirname "$(readlink -f "$cfgdir/config.py")")/hold
+  case "$1" in
+    on) touch "$f"; say "-- writes held: API calls get 503 and retry until the end ($f)" ;;
+    off) rm -f "$f"; say "-- writes taken again" ;;
+  esac
+}
+
 drain_in() {
   # with FLYTON_DRAIN_S (promote or rollback of a group): the balancer's ping refused (flyton drain),
   # then that long for the balancer to take the machine out. A machine drained by hand stays so.

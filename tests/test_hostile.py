@@ -17,7 +17,7 @@ names = [
     "users; DROP TABLE t_canary", "a`b", "users--", "x y z", "1=1", "name)", "sleep(5)", "t_canary#",
     "id OR 1=1", "'id'", "users.id.id", "", "a\x00", "ab" * 40, "data:a'b", "data:a\"b", "*/",
 ]
-watched = ["users", "ses", "gen", "logs", "todo", "t_canary"]
+watched = ["users", "ses", "gen", "logs", "t_kit", "t_canary"]
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -119,7 +119,7 @@ def test_hostile_bodies_get_a_clean_4xx_and_no_traceback(user):
         '{"info": {}, "input": {"u": "a\\ud800b", "p": "x"}}', b'{"info": {}, "input": {"u": "\xff\xfe"}}',
     ]
     since = log_mark()
-    for meth in ("api_login", "api_todo_edit"):
+    for meth in ("api_login", "api_t_kit_add"):
         for b in bodies:
             raw = b if isinstance(b, bytes) else b.replace('"info": {}', '"info": {"ses": "%s"}' % user["ses"]).encode()
             st, h, t = http(f"/cgi-bin/api?meth={meth}", raw, "POST", {"Content-Type": "application/json"})
@@ -152,13 +152,13 @@ def test_name_patterns_refuse_a_trailing_newline():
 
 def test_an_id_is_a_whole_number_not_whatever_int_makes_of_it(user, admin):
     # int(true) is 1 and int(2.5) is 2: such input must not act on row 1 or row 2
-    st, a = api("api_todo_add", {"name": "keep me"}, user["ses"])
+    st, a = api("api_t_kit_add", {"name": "keep me"}, user["ses"])
     tid = a["server"]["id"]
     for v in (tid + 0.5, True, f"{tid}.0", f"{tid}e0", [tid], {"id": tid}):
-        st, a = api("api_todo_del", {"id": v}, user["ses"])
+        st, a = api("api_t_kit_del", {"id": v}, user["ses"])
         assert a["server"]["allow"] == 0, v
-    assert kic_sql(f"SELECT is_active FROM todo WHERE id = {int(tid)}") == [(1,)]
-    st, a = api("api_todo_del", {"id": str(tid)}, user["ses"])
+    assert kic_sql(f"SELECT is_active FROM t_kit WHERE id = {int(tid)}") == [(1,)]
+    st, a = api("api_t_kit_del", {"id": str(tid)}, user["ses"])
     assert a["server"]["allow"] == 1                 # a string of digits is an id
     for v in (user["id"] + 0.25, True, f"{user['id']}x"):
         st, a = api("api_user_off", {"id": v}, admin["ses"])

@@ -141,7 +141,7 @@ def test_forgot_password_mails_a_single_use_link_that_sets_the_password(mailsite
     st, a = api("api_pw_reset", {"t": t, "p": "a-new-password-1"})
     assert a["server"]["allow"] == 1, a
     for s in (s1, s2):                                           # every session ended
-        st, a = api("api_todo_list", {}, s)
+        st, a = api("api_t_kit_list", {}, s)
         assert a["server"]["allow"] == 0
         assert a["server"].get("sact") == "out"
     assert api("api_login", {"u": m["u"], "p": m["p"]})[1]["server"]["allow"] == 0
@@ -182,6 +182,7 @@ class SlowBox(Box):
         return await super().handle_DATA(server, session, envelope)
 
 
+@pytest.mark.proof      # the framework's mail under a slow server (tests/run --all)
 def test_a_slow_mail_server_does_not_show_in_the_answer():
     # the link is mailed after the answer has left: a 6 s mail server neither delays the answer
     # (which would tell that the address is a user's) nor loses the mail

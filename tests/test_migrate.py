@@ -25,12 +25,13 @@ def root_sql(q, db=""):
 
 
 def schema(db):
-    # the tables, columns and indexes of a database, as comparable text
+    # the tables, columns and indexes of a database, as comparable text (but the tests' own kit table,
+    # tests/kit, which tests/run adds to the test database)
     cols = root_sql(f"""SELECT table_name, column_name, column_type, is_nullable, IFNULL(column_default, 'NULL'),
                         extra, IFNULL(collation_name, '') FROM information_schema.columns
-                        WHERE table_schema = '{db}' ORDER BY table_name, column_name""")
+                        WHERE table_schema = '{db}' AND table_name != 't_kit' ORDER BY table_name, column_name""")
     idx = root_sql(f"""SELECT table_name, index_name, non_unique, GROUP_CONCAT(column_name ORDER BY seq_in_index)
-                       FROM information_schema.statistics WHERE table_schema = '{db}'
+                       FROM information_schema.statistics WHERE table_schema = '{db}' AND table_name != 't_kit'
                        GROUP BY table_name, index_name, non_unique ORDER BY table_name, index_name""")
     return cols, idx
 

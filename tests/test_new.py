@@ -119,17 +119,19 @@ def test_page_api_and_table_are_written_the_flyton_way(copy):
     (("page", "../x"), "lowercase letters"),
     (("page", "class"), "keeps for itself"),
     (("page", "header"), "keeps for itself"),
-    (("page", "todo"), "client/app/admin/todo.py exists"),
+    (("page", "t_taken"), "client/app/admin/t_taken.py exists"),       # (made first, below)
     (("page", "notes", "--app", "../x"), "no app folder"),
-    (("api", "todo_add"), "server/apis/api/api_todo_add.py exists"),
+    (("api", "t_taken"), "server/apis/api/api_t_taken.py exists"),
     (("api", "api_"), "an API method name"),
-    (("table", "todo"), "already made"),
     (("table", "users"), "keeps for itself"),
     (("table", "order"), "MySQL reserves"),
     (("table", "notes_arc"), "archive"),
     (("thing", "notes"), "invalid choice"),
 ])
 def test_bad_or_taken_names_are_refused_and_nothing_is_written(copy, args, says):
+    # the taken names are the test's own (a project may have renamed or dropped any of the skeleton's)
+    (copy / "client/app/admin/t_taken.py").write_text("def t_taken(data):\n    return ''\n")
+    (copy / "server/apis/api/api_t_taken.py").write_text("def api_t_taken(data):\n    return {}\n")
     before = files(copy)
     rc, out = new(copy, *args)
     assert rc != 0, out

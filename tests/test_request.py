@@ -135,14 +135,14 @@ from tools.sql import *
 from tools.kicapi import *
 def api_t_tx(data):
     begin()
-    sql("UPDATE todo SET name = 'half' WHERE user_id = %s", (data["s"]["my_user_id"],))
+    sql("UPDATE t_kit SET name = 'half' WHERE user_id = %s", (data["s"]["my_user_id"],))
     sql("SELECT * FROM t_no_such_table")
 ''')
-    id = api("api_todo_add", {"name": "whole"}, user)[1]["id"]
+    id = api("api_t_kit_add", {"name": "whole"}, user)[1]["id"]
     st, a = api("api_t_tx", {}, user)
     assert st == 500
     assert a["err"].startswith("database error")
-    assert find_in_sql({"table": "todo", "what": "name", "fld": "id", "val": id}) == ("whole",), "rolled back"
+    assert find_in_sql({"table": "t_kit", "what": "name", "fld": "id", "val": id}) == ("whole",), "rolled back"
 
 
 def test_commands_are_apart_and_run_nothing_on_import(capsys):
@@ -230,7 +230,7 @@ def test_a_draining_node_refuses_the_balancers_ping_and_answers_its_own():
         assert a["allow"] == 0, a
         assert "leaving the balancer" in a["err"], a
         assert ping("127.0.0.1")[0] == 200, "the machine's own check still gets its answer"
-        st, a = api("api_todo_list", {}, None, addr="10.0.0.5")
+        st, a = api("api_t_kit_list", {}, None, addr="10.0.0.5")
         assert st == 401, "other calls go on (requests in flight finish)"
     finally:
         os.remove(f)

@@ -24,7 +24,7 @@ def rid():
 
 
 def todos(uid, name):
-    return sql("SELECT COUNT(*) FROM todo WHERE user_id = %s AND name = %s", (uid, name))[0][0][0]
+    return sql("SELECT COUNT(*) FROM t_kit WHERE user_id = %s AND name = %s", (uid, name))[0][0][0]
 
 
 def kept(uid, r):
@@ -33,8 +33,8 @@ def kept(uid, r):
 
 def test_a_call_sent_again_gets_the_first_answer_and_writes_nothing(user):
     r = rid()
-    st1, a1 = api("api_todo_add", {"name": "milk"}, user["ses"], rid=r)
-    st2, a2 = api("api_todo_add", {"name": "milk"}, user["ses"], rid=r)
+    st1, a1 = api("api_t_kit_add", {"name": "milk"}, user["ses"], rid=r)
+    st2, a2 = api("api_t_kit_add", {"name": "milk"}, user["ses"], rid=r)
     assert st1 == 200, a1
     assert a1["allow"] == 1, a1
     assert (st2, a2) == (st1, a1), "the second try answers what the first did"
@@ -43,21 +43,21 @@ def test_a_call_sent_again_gets_the_first_answer_and_writes_nothing(user):
 
 
 def test_another_request_id_is_another_call(user):
-    api("api_todo_add", {"name": "bread"}, user["ses"], rid=rid())
-    api("api_todo_add", {"name": "bread"}, user["ses"], rid=rid())
+    api("api_t_kit_add", {"name": "bread"}, user["ses"], rid=rid())
+    api("api_t_kit_add", {"name": "bread"}, user["ses"], rid=rid())
     assert todos(user["id"], "bread") == 2
 
 
 def test_a_call_without_a_request_id_runs_each_time(user):
-    api("api_todo_add", {"name": "eggs"}, user["ses"])
-    api("api_todo_add", {"name": "eggs"}, user["ses"])
+    api("api_t_kit_add", {"name": "eggs"}, user["ses"])
+    api("api_t_kit_add", {"name": "eggs"}, user["ses"])
     assert todos(user["id"], "eggs") == 2
 
 
 def test_a_request_id_is_one_users_own(user, admin):
     r = rid()
-    api("api_todo_add", {"name": "tea"}, user["ses"], rid=r)
-    st, a = api("api_todo_add", {"name": "tea"}, admin["ses"], rid=r)
+    api("api_t_kit_add", {"name": "tea"}, user["ses"], rid=r)
+    st, a = api("api_t_kit_add", {"name": "tea"}, admin["ses"], rid=r)
     assert a["allow"] == 1, a
     assert todos(admin["id"], "tea") == 1, "another user's call with the same rid runs"
     assert todos(user["id"], "tea") == 1
@@ -65,14 +65,14 @@ def test_a_request_id_is_one_users_own(user, admin):
 
 def test_a_call_that_only_reads_keeps_nothing(user):
     r = rid()
-    st, a = api("api_todo_list", {}, user["ses"], rid=r)
+    st, a = api("api_t_kit_list", {}, user["ses"], rid=r)
     assert a["allow"] == 1, a
     assert kept(user["id"], r) == 0
 
 
 def test_a_bad_request_id_is_no_request_id(user):
     for bad in ("short", "x" * 65, "../../etc/passwd/x", 12345678901234567890, None):
-        api("api_todo_add", {"name": "jam"}, user["ses"], rid=bad)
+        api("api_t_kit_add", {"name": "jam"}, user["ses"], rid=bad)
     assert todos(user["id"], "jam") == 5
 
 
@@ -81,7 +81,7 @@ fails = """from tools.sql import *
 
 def api_t_fails(data):
     uid = data["s"]["my_user_id"]
-    insert_to_sql({"table": "todo", "set": {"user_id": uid, "name": data["post"]["input"]["name"]}})
+    insert_to_sql({"table": "t_kit", "set": {"user_id": uid, "name": data["post"]["input"]["name"]}})
     raise RuntimeError("after a write")
 """
 
@@ -101,7 +101,7 @@ tries = []
 
 def api_t_flaky(data):
     uid = data["s"]["my_user_id"]
-    insert_to_sql({"table": "todo", "set": {"user_id": uid, "name": "flaky"}})
+    insert_to_sql({"table": "t_kit", "set": {"user_id": uid, "name": "flaky"}})
     tries.append(1)
     if len(tries) == 1:
         sql("SELECT * FROM t_no_such_table")     # the database fails the first try, after its write
@@ -140,7 +140,7 @@ def api_t_inner(data):
     for n in ("a", "b", "c"):
         if n == "b":
             sqlmod.begin()
-        insert_to_sql({"table": "todo", "set": {"user_id": uid, "name": "inner_" + n}})
+        insert_to_sql({"table": "t_kit", "set": {"user_id": uid, "name": "inner_" + n}})
         if n == "b":
             sqlmod.rollback()
     return {"depth": sqlmod.in_tx()}
@@ -153,7 +153,7 @@ def test_a_methods_own_transaction_inside_the_call_undoes_only_its_part(user, te
     st, a = api("api_t_inner", {}, user["ses"], rid=r)
     assert a["allow"] == 1, a
     assert a["depth"] == 1, "the method ran inside the call's transaction"
-    names = [w[0] for w in sql("SELECT name FROM todo WHERE user_id = %s ORDER BY id", (user["id"],))[0]]
+    names = [w[0] for w in sql("SELECT name FROM t_kit WHERE user_id = %s ORDER BY id", (user["id"],))[0]]
     assert names == ["inner_a", "inner_c"], names
     assert kept(user["id"], r) == 1
 
@@ -164,7 +164,7 @@ from tools.sql import *
 
 def api_t_slow_add(data):
     uid = data["s"]["my_user_id"]
-    w = insert_to_sql({"table": "todo", "set": {"user_id": uid, "name": "slow"}})
+    w = insert_to_sql({"table": "t_kit", "set": {"user_id": uid, "name": "slow"}})
     time.sleep(0.5)
     return {"id": w["id"]}
 """
@@ -188,8 +188,8 @@ def test_two_tries_at_the_same_time_write_once(user, temp_file):
 
 def test_the_archive_engine_forgets_old_answers(user):
     old, new = rid(), rid()
-    api("api_todo_add", {"name": "old"}, user["ses"], rid=old)
-    api("api_todo_add", {"name": "new"}, user["ses"], rid=new)
+    api("api_t_kit_add", {"name": "old"}, user["ses"], rid=old)
+    api("api_t_kit_add", {"name": "new"}, user["ses"], rid=new)
     sql("UPDATE calls SET created_at = NOW() - INTERVAL 25 HOUR WHERE name = %s", (call_key(user["id"], old),))
     r = subprocess.run([f"{top}/server/bin/flyton", "archive"], capture_output=True, text=True, timeout=300,
                        env=dict(os.environ, FLYTON_CONFIG_DIR=os.path.dirname(cfg_file)))     # the test database

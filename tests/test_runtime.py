@@ -18,6 +18,7 @@ from conftest import api, page, new_user, login, clear_fails, runtime, reload_si
 rounds = 12      # per user; bounded: 8 users x 12 rounds x 3 requests
 
 
+@pytest.mark.proof      # the framework's request context under load (tests/run --all)
 def test_concurrent_users_see_only_their_own(temp_file):
     temp_file("server/apis/api/api_t_iso.py", '''
 import time
@@ -44,7 +45,7 @@ def api_t_iso(data):
         lang = "he" if i % 2 else "en"
         sql.add_to_data("ses", ses_key(ses), "lang", lang)
         for k in range(3):
-            sql.insert_to_sql({"table": "todo", "set": {"user_id": uid, "name": f"{u} todo {k}"}})
+            sql.insert_to_sql({"table": "t_kit", "set": {"user_id": uid, "name": f"{u} todo {k}"}})
         users.append({"u": u, "id": uid, "ses": ses, "lang": lang})
     names = [x["u"] for x in users]
 
@@ -55,8 +56,8 @@ def api_t_iso(data):
             others = [n for n in names if n != x["u"] and n in t]
             if st != 200 or f"<b id=me_user>{x['u']}</b>" not in t or others or f"<html lang={x['lang']} " not in t:
                 bad.append(("page", st, others, t[:200]))
-            st, a = api("api_todo_list", {}, x["ses"])
-            got = [t["name"] for t in a["server"].get("todos", [])]
+            st, a = api("api_t_kit_list", {}, x["ses"])
+            got = [t["name"] for t in a["server"].get("items", [])]
             if st != 200 or sorted(got) != [f"{x['u']} todo {k}" for k in range(3)]:
                 bad.append(("todos", st, got))
             st, a = api("api_t_iso", {"lang": x["lang"]}, x["ses"])
@@ -140,7 +141,7 @@ def many(ses, n):
         out = []
         for i in range(n // 4):
             out.append(page(ses, "dashboard")[0])
-            out.append(api("api_todo_list", {}, ses)[0])
+            out.append(api("api_t_kit_list", {}, ses)[0])
         return out
 
     with ThreadPoolExecutor(4) as ex:
@@ -180,6 +181,7 @@ def under_load(ses, errs):
         t.join(60)
 
 
+@pytest.mark.proof      # the framework's proof under a restart (tests/run --all)
 @pytest.mark.alone      # the database server restarts under the other pass too
 def test_a_database_restart_fails_no_request(user):
     assert many(user["ses"], 20) == []
@@ -281,6 +283,7 @@ def statements(f):
     return [q for c, q in out if c == "Query"]
 
 
+@pytest.mark.proof      # what the framework sends the database (tests/run --all)
 @pytest.mark.alone      # the general log holds what every connection sends
 def test_the_session_and_user_are_read_once_per_page(admin):
     # one joined query reads the session and its user; the header, the page and

@@ -59,7 +59,7 @@ def test_the_table_holds_no_token_only_its_hash(user):
     assert find_in_sql({"table": "ses", "what": "user_id", "fld": "id", "val": ses_key(tok)}) == (user["id"],)
     assert re.fullmatch(r"[0-9a-f]{64}", ses_key(tok))
     assert page(ses_key(tok))[0] == 302            # the row id used as a token is no session
-    st, a = api("api_todo_list", {}, ses_key(tok))
+    st, a = api("api_t_kit_list", {}, ses_key(tok))
     assert a["server"]["allow"] == 0
     assert a["server"].get("sact") == "out"
     assert page(tok)[0] == 200
@@ -109,11 +109,11 @@ def test_a_token_of_somebody_else_in_uses_ends_nothing(user):
     clear_fails()
     u, p, uid = new_user()
     victim = login(u, p)                    # seen on a shared screen: proves nothing about the caller
-    st, a = api("api_todo_list", {}, user["ses"], uses=victim)
+    st, a = api("api_t_kit_list", {}, user["ses"], uses=victim)
     assert st == 401
     assert a["server"]["allow"] == 0
     assert page(victim)[0] == 200           # its owner stays logged in
-    st, a = api("api_todo_list", {}, "", uses=victim)
+    st, a = api("api_t_kit_list", {}, "", uses=victim)
     assert st == 401
     assert page(victim)[0] == 200
 

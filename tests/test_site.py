@@ -269,9 +269,9 @@ def test_only_the_sites_own_host_names_are_served(user):
     assert "kicheader" not in t
     assert "does not serve that host name" in t
     body = json.dumps({"info": {"ses": user["ses"]}, "input": {}})
-    st, h, t = http("/cgi-bin/api?meth=api_todo_list", body, "POST", dict(json_type, **evil))
+    st, h, t = http("/cgi-bin/api?meth=api_t_kit_list", body, "POST", dict(json_type, **evil))
     assert st == 421
-    assert "todos" not in t
+    assert "items" not in t
     assert http("/pages/login/", headers={"Host": "attacker.example"})[0] == 421
     # the configured names are served, with a port or without
     for name in ("127.0.0.1", site.split("://")[1], "localhost"):
@@ -291,12 +291,12 @@ def test_tables_sql_loads_twice_without_changing_anything():
         subprocess.run(["mysql", db], stdin=f, check=True)
     after = {t: sql.kic_sql(f"CHECKSUM TABLE `{t}`")[0][1] for t in tables}
     assert after == before
-    assert {"users", "ses", "gen", "logs", "ses_arc", "logs_arc", "todo"} <= set(tables)
+    assert {"users", "ses", "gen", "logs", "ses_arc", "logs_arc"} <= set(tables)
 
 
 def test_a_too_large_body_gets_a_json_answer(user):
     big = json.dumps({"info": {"ses": user["ses"]}, "input": {"x": "a" * (11 * 1024 * 1024)}})
-    st, h, t = http("/cgi-bin/api?meth=api_todo_list", big, "POST", json_type)
+    st, h, t = http("/cgi-bin/api?meth=api_t_kit_list", big, "POST", json_type)
     assert st == 413
     assert json.loads(t)["server"]["err"] == "request too large"
 

@@ -177,6 +177,7 @@ def test_the_dummy_hash_has_the_work_factor_of_real_ones():
     assert (k, int(n), int(r), int(pp)) == ("scrypt", pw_n, pw_r, pw_p)
 
 
+@pytest.mark.proof      # a timing of the framework's login (tests/run --all)
 @pytest.mark.alone      # two timings compared: not while the other pass of tests/run takes the CPU
 def test_login_takes_as_long_for_an_unknown_name_as_for_a_wrong_password(gen_keep):
     u, p, uid = new_user()

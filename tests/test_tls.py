@@ -163,6 +163,7 @@ def handshake(*args):
     return r.returncode, r.stdout + r.stderr
 
 
+@pytest.mark.proof      # the framework's TLS settings, every cipher tried (tests/run --all)
 def test_tls_1_2_takes_forward_secret_aead_ciphers_only_in_the_servers_order():
     names = subprocess.run(["openssl", "ciphers", "ALL:COMPLEMENTOFALL:@SECLEVEL=0"], capture_output=True, text=True).stdout
     taken = []

@@ -117,10 +117,11 @@ def test_gen_tabs():
     insert_to_sql({"table": "gen", "set": {"key1": "t_color_type", "val1": "0"}, "data": ["red", "green"]})
     assert list_gen_tab("t_color_type") == ["red", "green"]
     assert list_gen_tab("no_such_type") == []
-    assert list_tab_dict("todo", "done") == {"0": "to do", "1": "done"}
+    insert_to_sql({"table": "gen", "set": {"key1": "t_kit_dict", "val1": "0"}, "data": {"done": {"0": "to do", "1": "done"}}})
+    assert list_tab_dict("t_kit", "done") == {"0": "to do", "1": "done"}
     assert list_tab_dict("users", "is_active")["0"] == "deactivated"
     assert list_tab_dict("nosuch", "x") == {}
-    kic_sql("DELETE FROM gen WHERE key1 = 't_color_type'")
+    kic_sql("DELETE FROM gen WHERE key1 IN ('t_color_type', 't_kit_dict')")
 
 
 def test_install_on_a_machine_without_apt_says_what_to_pick(tmp_path):

@@ -131,6 +131,12 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=lambda i: i.module.__name__ in late)
     # the framework's own proof (machines of their own, copies of the project grown and tested
     # inside) runs in `tests/run --all` only: the project's gate (tests/run) builds no machine
+    # the grown copies run their own gate, which remakes the test instance: tests/run --all runs them
+    # last, on their own (FLYTON_GROWN=1)
+    grown = [i for i in items if (i.get_closest_marker("grown") is None) == (os.environ.get("FLYTON_GROWN") == "1")]
+    if grown:
+        config.hook.pytest_deselected(items=grown)
+        items[:] = [i for i in items if i not in grown]
     if os.environ.get("FLYTON_ALL") != "1":
         # a test in Chromium sees the same pages whichever runtime serves them: in the gate, the
         # persistent runtime's pass has it (the CGI pass beside it does not)

@@ -441,4 +441,4 @@ else
 fi
 printf '  a new admin password:  sudo server/bin/flyton passwd admin\n'
 printf '  errors (tracebacks):   sudo server/bin/flyton logs [REF]\n'
-printf '  the tests:             sudo tests/run\n'
+printf '  the tests:             sudo tests/run   (the project'"'"'s gate; --all: the framework'"'"'s proof too)\n'

@@ -82,6 +82,15 @@ def page(ses, rpage="", app="start", more=""):
     return http(q + more)
 
 
+def this_clone_is_the_site():
+    # install.sh ran in this clone (the machine's Apache site serves it); a copy of a project (the
+    # grown copies of tests/run --all) runs its gate on a machine whose site is another clone
+    try:
+        return 1 if f"Alias /lib/ {clone}/client/lib/" in open("/etc/apache2/sites-available/flyton.conf").read() else 0
+    except OSError:
+        return 0
+
+
 def demo_here():
     # the demo todo app: its page, methods, table tool and table. A project renames or drops it, and
     # its tests (test_app.py, test_browser.py's todo walks) skip then, saying so
@@ -111,6 +120,18 @@ def login(u, p):
     st, a = inproc.api("api_login", {"u": u, "p": p})
     assert a["allow"] == 1, a
     return a["ses"]
+
+
+@pytest.hookimpl(hookwrapper=True, specname="pytest_collection_modifyitems")
+def whole_modules(config, items):
+    # the tests with machines of their own (own_machines) share their machines and run in order (a
+    # promote before its rollback): any of them selected (-k rollback, tests/run --all), their file runs whole
+    every = list(items)
+    yield
+    keep = {i.module.__name__ for i in items if i.get_closest_marker("own_machines")}
+    whole = [i for i in every if i.module.__name__ in keep]
+    if len(whole) > len([i for i in items if i.module.__name__ in keep]):
+        items[:] = whole + [i for i in items if i.module.__name__ not in keep]
 
 
 def pytest_collection_modifyitems(config, items):

@@ -62,4 +62,5 @@ cmd_prod_init() {
   on "$h" "FLYTON_BY=$(who) $home/releases/$id/server/bin/flyton here-init $id$more" ||
     { on "$h" "rm -f /etc/flyton/db-master.pw" || true; die "install on $h failed (see above)"; }
   say "ok: $h runs release $id; from now on: sudo server/bin/flyton promote $h"
+  [ -z "$like" ] || say "   beside $like: add $h to their group in server/groups (prod: $like $h) and to the balancer (docs/deploy.md, Scaling out)"
 }

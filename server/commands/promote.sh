@@ -3,7 +3,7 @@ cmd_promote() {
   if [ "${1:-}" = --help ]; then
     say "usage: sudo server/bin/flyton promote HOST|GROUP [--skip-tests]"
     say "  1 refuses a working tree with changes that are not committed"
-    say "  2 runs the tests (sudo tests/run) unless --skip-tests"
+    say "  2 runs the project's gate (sudo tests/run: its pages, methods, tables, the tools, both runtimes) unless --skip-tests"
     say "  3 copies the committed code to HOST:$home/releases/<id> (config.py, files/ and logs stay)"
     say "  4 on HOST: backs up the database (backups/, the newest $keep kept), runs the pending"
     say "    migrations on a copy of it first, then for real; switches current to the new release;"
@@ -23,7 +23,7 @@ cmd_promote() {
   clean_tree
   say "ok: $(git -C "$root" log -1 --format='%h %s')"
   if [ $tests = 1 ]; then
-    say "==> 2/4 the tests (sudo tests/run)"
+    say "==> 2/4 the project's gate (sudo tests/run)"
     "$root/tests/run" || die "the tests failed: nothing was promoted"
   else
     say "==> 2/4 the tests: skipped (--skip-tests)"

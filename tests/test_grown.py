@@ -138,6 +138,11 @@ def api_report_count(data):
     need_role(data, "editor")
     api_ok({"n": count_in_sql({"table": "users"})[0]})
 """)
+    out = flyton(app, "new", "migration", "editor_role")      # a role of its own: gen "roles" lists it
+    mig = re.search(r"^wrote (sql/migrations/\d{4}_editor_role\.sql)$", out, re.M).group(1)
+    with open(f"{app}/{mig}", "a") as f:
+        f.write("UPDATE gen SET data = JSON_SET(data, '$.editor', 'Editor') WHERE key1 = 'roles';\n")
+    edit(app, "sql/tables.sql", '"owner": "Owner", "user": "User"}', '"owner": "Owner", "user": "User", "editor": "Editor"}')
     write(app, "tests/test_reports.py", """import pytest
 
 from conftest import new_user, login, clear_fails

@@ -3,7 +3,11 @@ cmd_here_logs() {
   [ "$(id -u)" = 0 ] || die "run me as root: sudo server/bin/flyton logs (the log is the web server's)"
   local f
   f=$(cfg log_file /var/log/flyton/error.log)
-  [ -s "$f" ] || { say "no error logged yet ($f is empty)"; return 0; }
+  if [ ! -s "$f" ]; then
+    [ -z "${1:-}" ] || die "no reference $1: nothing is logged yet ($f is empty)"
+    say "no error logged yet ($f is empty)"
+    return 0
+  fi
   if [ -n "${1:-}" ]; then
     grep -F " ref $1 " "$f" || die "no reference $1 in $f (rotated logs: $f.1, *.gz)"
     return 0

@@ -219,6 +219,7 @@ def test_code_arrives_with_a_reload_and_not_before(user, temp_file):
 
 
 @pytest.mark.skipif(runtime != "wsgi", reason="under CGI there is nothing to reload")
+@pytest.mark.proof      # the framework's daemons restarted under load (tests/run --all)
 def test_a_reload_under_load_fails_no_request(user):
     errs = []
     with under_load(user["ses"], errs):

@@ -2,26 +2,83 @@
 # and fails, naming the file, when the project's own code is broken. Copies of this clone grow
 # as users' projects do, each in another way (tables past the skeleton's id ranges, the demo
 # app dropped or renamed, roles and pages of their own, a group named prod as the docs name it),
-# commit, and run their own tests/run as a user would.
+# commit, and run their own tests/run as a user would. Two of them go all the way as a user's
+# project does: set up prod from the clone as it came, grow, and promote with the gate on, one to a
+# host named prod, one to a group named prod (web1 web2 on a database server of their own), the
+# names docs/deploy.md uses (the machines are tests/prodhost's, under those names in an ssh config).
 # A nested tests/run remakes the test instance, so tests/run --all runs this file last, alone,
 # after every other test (FLYTON_GROWN=1); it copies from the clone itself (FLYTON_CLONE).
 import os
 import re
+import ssl
+import json
 import shutil
 import subprocess
+import urllib.error
+import urllib.request
 
 import pytest
 
 from conftest import clone
+from dbserver import dbserver, stop, admin
 
 pytestmark = [pytest.mark.proof, pytest.mark.grown]
 home = "/opt/flyton/grown"
+ssh_config = f"{home}/ssh_config"       # the machines under the docs' names
 
 
 def flyton(app, *args):
     r = subprocess.run([f"{app}/server/bin/flyton", *args], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stdout + r.stderr
     return r.stdout
+
+
+def user_env(**more):
+    # a user's shell under sudo, with ssh reaching the test's machines: none of the outer run's settings
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLYTON_", "PYTHON", "PYTEST")) and k != "SUDO_USER"}
+    return dict(env, FLYTON_SSH=f"ssh -F {ssh_config}", **more)
+
+
+def run(app, cmd, **more):
+    # a command in the project as a user runs it (tests/run, server/bin/flyton ...): (exit code, all it said)
+    r = subprocess.run(cmd, shell=True, cwd=app, env=user_env(**more), capture_output=True, text=True, timeout=1800)
+    return r.returncode, r.stdout + r.stderr
+
+
+def machines(names):
+    # tests/prodhost's machines up, and reached by the names the docs give them: {"web1": "flyprod1"}
+    conf = ""
+    for alias, m in names.items():
+        subprocess.run([f"{clone}/tests/prodhost", "up", m], check=True, capture_output=True, timeout=600)
+        t = open("/opt/flyton/prodhost/ssh_config").read()
+        conf += re.search(rf"^Host {m}\n(?:[ \t]+.*\n)*", t, re.M).group(0).replace(f"Host {m}\n", f"Host {alias}\n", 1)
+    with open(ssh_config, "w") as f:
+        f.write(conf)
+
+
+def down(names):
+    for m in names.values():
+        subprocess.run([f"{clone}/tests/prodhost", "down", m], capture_output=True, timeout=600)
+
+
+def on(alias, cmd):
+    r = subprocess.run(["ssh", "-F", ssh_config, alias, cmd], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return r.stdout
+
+
+def call(addr, meth, inp, ses="", name=""):
+    # an API call over https to one machine (its own self-signed certificate, not what this is about)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    req = urllib.request.Request(f"https://{addr}/cgi-bin/api?meth={meth}", json.dumps({"info": {"ses": ses}, "input": inp}).encode(),
+                                 {"Content-Type": "application/json", "Host": name or addr})
+    try:
+        with urllib.request.urlopen(req, timeout=30, context=ctx) as r:
+            return json.loads(r.read())["server"]
+    except urllib.error.HTTPError as e:
+        return json.loads(e.read())["server"]
 
 
 def write(app, rel, text):
@@ -54,21 +111,26 @@ def new_copy(name):
         if f.startswith("bootstrap"):
             shutil.copy(f"{clone}/client/lib/{f}", f"{app}/client/lib/{f}")
     shutil.copy(f"{clone}/server/config.py", f"{app}/server/config.py")
+    subprocess.run("git init -q", shell=True, cwd=app, check=True)
+    commit(app, "the clone as it came")
     return app
 
 
-def gate(app):
-    # git commit, then `sudo tests/run` in the project: (exit code, all it said)
-    for c in ("init -q", "add -A", "-c user.name=u -c user.email=u@localhost -c commit.gpgsign=false commit -qm grown"):
+def commit(app, msg):
+    for c in ("add -A", f"-c user.name=u -c user.email=u@localhost -c commit.gpgsign=false commit -qm '{msg}'"):
         subprocess.run(f"git {c}", shell=True, cwd=app, check=True, capture_output=True)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLYTON_", "PYTHON", "PYTEST"))}
-    r = subprocess.run([f"{app}/tests/run"], cwd=app, env=env, capture_output=True, text=True, timeout=1200)
-    out = r.stdout + r.stderr
+
+
+def gate(app, promote=""):
+    # git commit, then `sudo tests/run` in the project, or `sudo server/bin/flyton promote PROMOTE`
+    # (which runs it first): (exit code, all it said)
+    commit(app, "grown")
+    rc, out = run(app, f"server/bin/flyton promote {promote}" if promote else "tests/run")
     log = "/opt/flyton/test2/pass.log"
     if os.path.exists(log):
         out += "\n--- the wsgi pass:\n" + open(log, errors="replace").read()
-    print(f"\n{app}: tests/run exit {r.returncode}; " + "; ".join(re.findall(r"^(\d+ passed.*|tests/run took .*)$", out, re.M)))
-    return r.returncode, out
+    print(f"\n{app}: exit {rc}; " + "; ".join(re.findall(r"^\s*(\d+ passed.*|tests/run took .*|ok: .* runs? release .*)$", out, re.M)))
+    return rc, out
 
 
 def passed(rc, out):
@@ -78,8 +140,31 @@ def passed(rc, out):
     assert "ok: the dev database" in out
 
 
-def test_a_project_with_tables_past_the_skeletons_ranges_and_a_group_named_prod():
+group = {"web1": "flyprod1", "web2": "flyprod2"}
+site = "10.231.1.2"         # the group's site_url (a balancer in front would be asked for it)
+
+
+@pytest.fixture
+def group_prod():
+    # prod as docs/deploy.md builds a group: web1 on a database server of its own, web2 like web1
+    machines(group)
+    db = dbserver("/var/tmp/flyton-grown-db", "10.231.1.1", 3307, "10.231.%")
+    try:
+        yield db
+    finally:
+        down(group)
+        stop(db)
+
+
+def test_a_project_with_tables_past_the_skeletons_ranges_promoted_to_a_group_named_prod(group_prod):
     app = new_copy("shop")
+    # prod first, from the clone as it came
+    rc, out = run(app, f"server/bin/flyton prod-init web1 --url https://{site} --db-host 10.231.1.1 --db-port 3307 "
+                       f"--db-ca {group_prod['ca']} --db-master master", FLYTON_DB_MASTER_PASSWORD=group_prod["pw"])
+    assert rc == 0, out
+    pw = re.search(r"created user admin, password: (\S+)", out).group(1)
+    rc, out = run(app, "server/bin/flyton prod-init web2 --like web1")
+    assert rc == 0, out
     firsts = []
     for t in ("shop_items", "shop_orders", "shop_notes"):
         out = flyton(app, "new", "table", t, "--owned")
@@ -93,7 +178,19 @@ def test_a_project_with_tables_past_the_skeletons_ranges_and_a_group_named_prod(
     flyton(app, "new", "api", "shop_list")
     flyton(app, "new", "page", "shop")
     write(app, "server/groups", "# the docs' names\nprod: web1 web2\nprod.drain: 2\n")
-    passed(*gate(app))
+    rc, out = gate(app, "prod")
+    passed(rc, out)
+    assert re.search(r"^ok: web1 web2 run release \S+$", out, re.M), out[-3000:]
+    # the project's tables, rows and method on both nodes: a session made on one works on the other
+    tables = admin(group_prod, "SHOW TABLES FROM flyton").split()
+    assert {"shop_items", "shop_orders", "shop_notes"} <= set(tables), tables
+    assert admin(group_prod, "SELECT COUNT(*) FROM flyton.shop_items").strip() == "2"
+    a = call("10.231.1.2", "api_login", {"u": "admin", "p": pw}, name=site)
+    assert a["allow"] == 1, a
+    b = call("10.231.2.2", "api_shop_list", {}, a["ses"], name=site)
+    assert b["allow"] == 1, b
+    assert str(b["user_id"]) == admin(group_prod, "SELECT id FROM flyton.users WHERE username = 'admin'").strip(), b
+    assert on("web1", "readlink /srv/flyton/current") == on("web2", "readlink /srv/flyton/current")
 
 
 def drop_demo(app):
@@ -116,8 +213,21 @@ def drop_demo(app):
     edit(app, "sql/tables.sql", r"^\s*\('todo_dict'.*?\n", "", 1)
 
 
-def test_a_project_without_the_demo_app_and_with_a_role_and_pages_of_its_own():
+@pytest.fixture
+def host_prod():
+    # one prod machine, named prod as in docs/deploy.md
+    machines({"prod": "flyprod"})
+    try:
+        yield
+    finally:
+        down({"prod": "flyprod"})
+
+
+def test_a_project_without_the_demo_app_and_with_a_role_and_pages_of_its_own_promoted_to_a_host_named_prod(host_prod):
     app = new_copy("nodemo")
+    rc, out = run(app, "server/bin/flyton prod-init prod --url https://10.231.0.2")     # prod first, from the clone as it came
+    assert rc == 0, out
+    pw = re.search(r"created user admin, password: (\S+)", out).group(1)
     drop_demo(app)
     write(app, "client/app/admin/reports.py", """from tools.sql import *
 from tools.kicweb import need_role
@@ -159,9 +269,17 @@ def test_an_editor_sees_the_reports_and_nobody_else():
     u, p, uid = new_user()
     assert page("reports", login(u, p))[0] == 403
 """)
-    rc, out = gate(app)
+    rc, out = gate(app, "prod")
     passed(rc, out)
     assert "the demo todo app is not in this project" in out          # the demo's tests say why they skip
+    assert re.search(r"^ok: prod runs release \S+$", out, re.M), out[-3000:]
+    # on prod: the demo's table gone, the role the project added, its method for that role only
+    assert on("prod", "mysql -N -e \"SHOW TABLES FROM flyton LIKE 'todo'\"").strip() == ""
+    assert "editor" in on("prod", "mysql -N -e \"SELECT data FROM flyton.gen WHERE key1 = 'roles'\"")
+    a = call("10.231.0.2", "api_login", {"u": "admin", "p": pw})
+    assert a["allow"] == 1, a
+    b = call("10.231.0.2", "api_report_count", {}, a["ses"])
+    assert b["allow"] == 0 and b["err"] == "not allowed", b          # there, and admin is no editor
 
 
 def test_a_project_that_renamed_the_demo_app_and_made_a_table_by_hand():
@@ -198,14 +316,15 @@ def test_a_project_that_renamed_the_demo_app_and_made_a_table_by_hand():
     passed(*gate(app))
 
 
-def test_a_broken_page_or_method_fails_the_gate_and_names_its_file():
+def test_a_broken_page_or_method_fails_the_gate_stops_the_promote_and_names_its_file():
     app = new_copy("broken")
     flyton(app, "new", "table", "shop_items", "--owned")
     write(app, "client/app/admin/shop_broken.py", "from tools.sql import *\n\n\ndef shop_broken(data):\n"
                                                   "    return f\"<p>{no_such_name}</p>\"\n")
     write(app, "server/apis/api/api_shop_broken.py", "from tools.kicapi import *\n\n\ndef api_shop_broken(data):\n"
                                                      "    api_ok({'n': 1 / 0})\n")
-    rc, out = gate(app)
+    rc, out = gate(app, "prod")         # the gate fails before any machine is reached
     assert rc != 0, out[-3000:]
+    assert "the tests failed: nothing was promoted" in out, out[-3000:]
     assert "client/app/admin/shop_broken.py: the page shop_broken" in out, out[-6000:]
     assert "server/apis/api/api_shop_broken.py: api_shop_broken" in out, out[-6000:]

@@ -122,19 +122,25 @@ def login(u, p):
     return a["ses"]
 
 
-@pytest.hookimpl(hookwrapper=True, specname="pytest_collection_modifyitems")
-def whole_modules(config, items):
-    # the tests with machines of their own (own_machines) share their machines and run in order (a
-    # promote before its rollback): any of them selected (-k rollback, tests/run --all), their file runs whole
+@pytest.hookimpl(hookwrapper=True)
+def pytest_collection_modifyitems(config, items):
+    # (a wrapper: pytest's own -k and -m select first, then whole_modules and select below)
     every = list(items)
     yield
+    whole_modules(every, items)
+    select(config, items)
+
+
+def whole_modules(every, items):
+    # the tests with machines of their own (own_machines) share their machines and run in order (a
+    # promote before its rollback): any of them selected (-k rollback, tests/run --all), their file runs whole
     keep = {i.module.__name__ for i in items if i.get_closest_marker("own_machines")}
     whole = [i for i in every if i.module.__name__ in keep]
     if len(whole) > len([i for i in items if i.module.__name__ in keep]):
         items[:] = whole + [i for i in items if i.module.__name__ not in keep]
 
 
-def pytest_collection_modifyitems(config, items):
+def select(config, items):
     # an in-process test calls no runtime: it runs in the first pass of tests/run only, or, when
     # its file is in FLYTON_ONCE_MOVED (tests/run, passes beside each other), in the other pass only
     first = os.environ.get("FLYTON_FIRST", "1") == "1"

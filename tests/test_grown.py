@@ -191,6 +191,12 @@ def test_a_project_with_tables_past_the_skeletons_ranges_promoted_to_a_group_nam
     assert b["allow"] == 1, b
     assert str(b["user_id"]) == admin(group_prod, "SELECT id FROM flyton.users WHERE username = 'admin'").strip(), b
     assert on("web1", "readlink /srv/flyton/current") == on("web2", "readlink /srv/flyton/current")
+    # the edit-test loop: one flyton new file's tests alone; a word that selects nothing passes
+    rc, out = run(app, "tests/run -k shop_list")
+    assert rc == 0 and re.search(r"^[1-9]\d* passed, \d+ deselected", out, re.M), out[-3000:]
+    print(re.findall(r"^\s*(tests/run took .*)$", out, re.M))
+    rc, out = run(app, "tests/run -k no_test_has_this_name")
+    assert rc == 0 and "(no test of the cgi pass is selected by: -k no_test_has_this_name)" in out, out[-3000:]
 
 
 def drop_demo(app):

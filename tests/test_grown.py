@@ -48,6 +48,7 @@ def run(app, cmd, **more):
 def machines(names):
     # tests/prodhost's machines up, and reached by the names the docs give them: {"web1": "flyprod1"}
     conf = ""
+    os.makedirs(home, exist_ok=True)
     for alias, m in names.items():
         subprocess.run([f"{clone}/tests/prodhost", "up", m], check=True, capture_output=True, timeout=600)
         t = open("/opt/flyton/prodhost/ssh_config").read()

@@ -306,9 +306,15 @@ fi
 setfacl -b "$cfg" 2>/dev/null || true
 chmod 640 "$cfg"
 chmod 755 server/cgi-bin/p server/cgi-bin/api server/bin/flyton
-mkdir -p /var/www/flyton-empty /var/cache/flyton/pycache
-chown -R www-data:www-data /var/cache/flyton
-chmod 750 /var/cache/flyton     # compiled code lives here, config.py's too: the web server's and root's only
+# compiled code: the web server's in /var/cache/flyton/pycache (its own to write), root's apart in
+# /var/cache/flyton-root (server/bin/flyton): a file the web server's user plants never runs as root
+# (and the persistent runtime's process ids in /var/cache/flyton/run, for flyton reload)
+mkdir -p /var/www/flyton-empty /var/cache/flyton/pycache /var/cache/flyton/run
+chown root:www-data /var/cache/flyton
+chmod 750 /var/cache/flyton     # config.py's compiled code lives under it: the web server's and root's only
+chown -R www-data:www-data /var/cache/flyton/pycache /var/cache/flyton/run
+chmod 700 /var/cache/flyton/pycache
+rm -rf /var/cache/flyton-root     # root's, made anew by server/bin/flyton: whatever an older install left in it goes
 # the error log of pages and API methods (both runtimes write it), rotated weekly
 install -d -o www-data -g adm -m 2750 /var/log/flyton
 # made here for the web server: a root command logging first would leave it unwritable

@@ -7,7 +7,9 @@ import secrets
 import subprocess
 from http.client import HTTPConnection
 
-from conftest import http, api, page, error_log, sql, top, clone, cfg_file, config_lines, logs, site, opener, json_type, log_mark, runtime
+import pytest
+
+from conftest import this_clone_is_the_site, http, api, page, error_log, sql, top, clone, cfg_file, config_lines, logs, site, opener, json_type, log_mark, runtime
 
 
 def test_root_goes_to_login_page():
@@ -390,6 +392,48 @@ def test_no_file_flyton_writes_gives_a_password_to_another_local_account():
         r = subprocess.run(["runuser", "-u", "nobody", "--", "grep", "-rlsF", "--exclude-dir=prodhost", "--exclude-dir=site-packages", pw, *places],
                            capture_output=True, text=True, timeout=300)
         assert r.stdout == "", f"readable by anyone, with a database password: {r.stdout}"
+
+
+@pytest.mark.once
+def test_root_never_runs_code_the_web_servers_user_wrote():
+    # the third audit planted a compiled argparse in the web server's bytecode cache as www-data, and
+    # root's `flyton archive` (cron's, every night) ran it as uid 0. Root's commands compile into a
+    # cache of their own now, and no folder of the import path is the web server's to write
+    mark = f"/tmp/t_planted_{secrets.token_hex(4)}"
+    py = "/opt/flyton/venv/bin/python"
+    src, pyc = f"{mark}.py", f"{mark}.pyc"
+    with open(src, "w") as f:
+        f.write(f"import os\nopen({mark!r}, 'w').write(str(os.getuid()))\n")
+    # an unchecked-hash .pyc: Python never compares it with the source it stands for
+    subprocess.run([py, "-c", "import sys, py_compile as c; c.compile(sys.argv[1], sys.argv[2], "
+                    "invalidation_mode=c.PycInvalidationMode.UNCHECKED_HASH)", src, pyc], check=True)
+    os.chmod(pyc, 0o644)
+    tag, argparse_py = subprocess.run([py, "-c", "import sys, argparse; print(sys.implementation.cache_tag, argparse.__file__)"],
+                                      capture_output=True, text=True, check=True).stdout.split()
+    # where the web server's cache holds argparse (the archive's) and tools/sql.py of the copy under test
+    webc = "/var/cache/flyton/pycache"
+    planted = [f"{webc}{os.path.dirname(f)}/{os.path.basename(f)[:-3]}.{tag}.pyc"
+               for f in (os.path.realpath(argparse_py), f"{top}/server/apis/tools/sql.py")]
+    try:
+        for p in planted:
+            subprocess.run(["runuser", "-u", "www-data", "--", "sh", "-c", 'mkdir -p "$(dirname "$1")" && cp "$2" "$1"', "-",
+                            p, pyc], check=True)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+        env["FLYTON_CONFIG_DIR"] = os.path.dirname(cfg_file)
+        r = subprocess.run([f"{top}/server/bin/flyton", "archive", "--dry-run"], env=env, capture_output=True, text=True, timeout=120)
+        assert not os.path.exists(mark), f"root ran a file www-data planted in {webc} (as uid {open(mark).read()})"
+        assert r.returncode == 0, r.stdout + r.stderr
+    finally:
+        for p in planted + [src, pyc, mark]:
+            if os.path.exists(p):
+                os.remove(p)
+    st = os.stat("/var/cache/flyton-root")
+    assert (st.st_uid, st.st_mode & 0o777) == (0, 0o700)
+    # the import path: the folders of the copy under test, and of the clone when it is the machine's site
+    roots = [top] + ([clone] if this_clone_is_the_site() else [])
+    dirs = [f"{d}/{p}" for d in roots for p in ("server", "client/app")] + [os.path.dirname(cfg_file)]
+    r = subprocess.run(["runuser", "-u", "www-data", "--", "find", *dirs, "-writable", "-print", "-quit"], capture_output=True, text=True)
+    assert r.stdout == "", f"the web server's user may write on root's import path: {r.stdout}"
 
 
 def test_the_sites_database_user_changes_rows_never_tables(user, temp_file):

@@ -237,8 +237,12 @@ def once(f, meth, data, rid):
     # (tools/db_calls.py). A second try of a call whose writes committed finds the first answer
     # kept: its own writes are undone and the first answer goes back. A try that fails writes
     # nothing, so the next one is safe. Calls without a session are the login's doors: their
-    # answers hold tokens, and are not kept.
+    # answers hold tokens, and are not kept. A call whose answer is kept already gets it back
+    # without running again: a try runs the method (a password check) only while none got through.
     uid = data["s"]["my_user_id"]
+    kept = db_calls(uid, rid)
+    if kept:
+        return kept
     sqlmod.lazy_tx(1)
     try:
         st, ans = method(f, meth, data)

@@ -3,7 +3,7 @@
 from tools.sql import *
 from tools.kicapi import *
 from tools.kicweb import client_ip
-from tools.throttle import throttle, throttle_ok, wait_text
+from tools.throttle import throttle, throttle_ok, wait_text, throttle_fail
 from tools.db_pwreset import pwreset_email, pwreset_end
 from tools.db_log import add_log
 
@@ -17,6 +17,7 @@ def api_email_confirm(data):
         return
     uid, e = pwreset_email(data["post"]["input"].get("t"))
     if not uid:
+        throttle_fail("reset " + ip, ip)
         api_err("This link does not work: it was used, is too old, or a newer one was sent. Ask for a new one.")
         return
     throttle_ok("reset " + ip, ip, 0)

@@ -8,7 +8,7 @@ from tools.db_users import *
 from tools.db_ses import *
 from tools.db_log import *
 from tools.kictotp import check_totp
-from tools.throttle import throttle, throttle_ok, wait_text
+from tools.throttle import throttle, throttle_ok, throttle_fail, wait_text
 
 
 def api_login(data):
@@ -37,13 +37,11 @@ def api_login(data):
         return
     ok = check_pw(p, w.get("sis") if w else None)
     step = check_totp(m.get("secret", ""), code, m.get("last", 0)) if ok and on else 0
-    if not u or not w or not ok or (on and not step) or (code and not on):
+    # each code works once (use_step: also when logins bringing it race)
+    if not u or not w or not ok or (on and not step) or (code and not on) or (step and not use_step(w["id"], step)):
         failed(u, ip)
         api_err("Wrong username, password or code")
         return
-    if step:
-        m["last"] = step      # each code works once
-        add_to_data("users", w["id"], "mfa", m)
     ses = create_new_ses(w["id"])
     if not ses:
         api_err("Could not start a session, please try again")
@@ -72,4 +70,5 @@ def refusal(wait):
 
 
 def failed(u, ip):
-    add_log("login_fail", u, {"u": u, "ip": ip})
+    throttle_fail(u, ip)
+    add_log_apart("login_fail", u, {"u": u, "ip": ip})

@@ -12,7 +12,7 @@ from tools.kicapi import *
 from tools.kicweb import client_ip
 from tools.kicmail import kicmail
 from tools.kicreq import after_answer
-from tools.throttle import throttle, throttle_count, limits, wait_text
+from tools.throttle import throttle, throttle_count, throttle_fail, limits, wait_text
 from tools.db_pwreset import pwreset_new, minutes
 from tools.db_log import add_log
 
@@ -36,6 +36,7 @@ def api_pw_forgot(data):
     if wait:
         api_err(f"Too many requests for a link. Try again in {wait_text(wait['wait'])}.", {"wait": wait["wait"]})
         return
+    throttle_fail("mail " + e, ip)      # every link asked for counts for the address it came from
     w = find_in_sql({"table": "users", "what": "id,username", "where": {"email": e}, "is_active": 1})
     if w:
         after_answer(mail_link, w[0], w[1], e, ip)

@@ -5,7 +5,7 @@
 from tools.sql import *
 from tools.kicapi import *
 from tools.kicweb import client_ip
-from tools.throttle import throttle, throttle_ok, throttle_clear, wait_text
+from tools.throttle import throttle, throttle_ok, throttle_clear, wait_text, throttle_fail
 from tools.db_users import set_pw
 from tools.db_ses import end_user_ses
 from tools.db_pwreset import pwreset_use, pwreset_end
@@ -26,6 +26,7 @@ def api_pw_reset(data):
         return
     uid = pwreset_use(i.get("t"))
     if not uid:
+        throttle_fail("reset " + ip, ip)
         api_err("This link does not work: it was used, is too old, or a newer one was sent. Ask for a new one.")
         return
     throttle_ok("reset " + ip, ip, 0)

@@ -1,5 +1,6 @@
 # db_log.py: the logs table: what happened, and later what came back.
 from tools.sql import *
+from tools.sql import apart
 
 
 def db_log(n=50, act_type=""):
@@ -15,6 +16,12 @@ def add_log(act_type, send_text, data=""):
     w = insert_to_sql({"table": "logs", "set": {"act_type": act_type, "send_text": str(send_text)},
                        "data": data if isinstance(data, dict) else ({"text": data} if data else {})})
     return w["id"]
+
+
+def add_log_apart(act_type, send_text, data=""):
+    # add_log, committed on its own whatever becomes of the request's transaction (a failed
+    # password check: a call sent again and undone keeps it)
+    return apart(add_log, act_type, send_text, data)
 
 
 def add_log_res(log_id, response):

@@ -35,7 +35,8 @@ def db_users(username):
 def norm_user(u):
     # the one spelling of a username: Unicode NFKC (full-width and compatibility
     # letters become plain ones), lower case, no spaces around
-    return unicodedata.normalize("NFKC", str(u)).strip().lower()
+    # (cut first: a name is at most 255 characters, and NFKC of a huge one costs seconds)
+    return unicodedata.normalize("NFKC", str(u)[:1024]).strip().lower()
 
 
 def look(u):
@@ -124,6 +125,14 @@ def email_taken(e, user_id=0):
     # 1 when another user has this address (the unique key of users.email decides in the end)
     w = find_in_sql({"table": "users", "what": "id", "where": {"email": str(e).lower(), "id": ("!=", user_id)}})
     return 1 if w else 0
+
+
+def use_step(user_id, step):
+    # 1 when this call takes the user's two-step code of time step `step`: each code works once,
+    # also when logins bringing it race (one UPDATE: the row's lock lets one of them through)
+    w = sql("""UPDATE users SET data = JSON_SET(data, '$.mfa.last', %s)
+               WHERE id = %s AND COALESCE(JSON_EXTRACT(data, '$.mfa.last'), 0) < %s""", (int(step), user_id, int(step)))
+    return 1 if w[1] == 1 else 0
 
 
 def set_pw(user_id, password):

@@ -5,10 +5,10 @@
 from tools.sql import *
 from tools.kicapi import *
 from tools.kicweb import client_ip
-from tools.db_users import check_pw
-from tools.db_log import add_log
+from tools.db_users import check_pw, use_step
+from tools.db_log import add_log_apart
 from tools.kictotp import check_totp
-from tools.throttle import throttle, throttle_ok, wait_text
+from tools.throttle import throttle, throttle_ok, throttle_fail, wait_text
 
 
 def reauth(data, pfld="p", cfld="code"):
@@ -25,14 +25,14 @@ def reauth(data, pfld="p", cfld="code"):
     step = 0
     if ok and m.get("on"):
         step = check_totp(m.get("secret", ""), str(i.get(cfld, "") or "").strip()[:12], m.get("last", 0))
-        ok = 1 if step else 0
+        ok = 1 if step and use_step(u["id"], step) else 0      # each code works once, here too, also raced
     if not ok:
-        add_log("login_fail", u["username"], {"u": u["username"], "ip": ip, "on": str(data.get("meth", ""))[:60]})
+        throttle_fail(u["username"], ip)
+        add_log_apart("login_fail", u["username"], {"u": u["username"], "ip": ip, "on": str(data.get("meth", ""))[:60]})
         msg = "The current password or the code is wrong" if m.get("on") else "The current password is wrong"
         api_err(msg, {"fld": pfld})
         return None
     if step:
-        m["last"] = step      # each code works once, here too
-        add_to_data("users", u["id"], "mfa", m)
+        m["last"] = step      # the record as it is now (api_mfa_off keeps it)
     throttle_ok(u["username"], ip, 0)
     return u

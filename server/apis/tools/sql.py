@@ -671,6 +671,32 @@ def open_lazy():
     begin()
 
 
+def apart(f, *args):
+    # f(*args) with its writes committed on their own, whatever becomes of the request's transaction
+    # (dispatch.py undoes a call sent again whole): what protects an account (a throttle's booked
+    # check, a failure's log row) is never undone with it. Before the request's first write its own
+    # connection serves (no transaction is open on it yet); after it, a second one of this thread
+    if not in_tx():
+        lazy = getattr(local, "lazy", 0)
+        local.lazy = 0
+        try:
+            return f(*args)
+        finally:
+            local.lazy = lazy
+    names = ("db", "tx", "lazy", "wrote", "used", "pid")
+    keep = {k: getattr(local, k, None) for k in names}
+    for k, v in (getattr(local, "apart", None) or {"db": None, "tx": 0, "lazy": 0, "wrote": 0, "used": 0, "pid": 0}).items():
+        setattr(local, k, v)
+    try:
+        return f(*args)
+    finally:
+        while in_tx():
+            rollback()      # (a tool that left its transaction open: nothing of it stays)
+        local.apart = {k: getattr(local, k, None) for k in names}
+        for k, v in keep.items():
+            setattr(local, k, v)
+
+
 def add_to_data(table, id, key, val=""):
     # set one key of the json data (a dict as key merges it); "!del" removes.
     # read and write in one transaction so two writers never lose a key.

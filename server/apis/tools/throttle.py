@@ -3,7 +3,11 @@
 #   pair  a username from one address: gen login_fail_max failures (5), then that
 #         address is refused for the username until its window (login_fail_min) ends
 #   addr  one address, any usernames: 4 x login_fail_max failures, then the address
-#         is refused until its window ends (it slows down one guesser, nobody else)
+#         is refused until its window ends (it slows down one guesser, nobody else).
+#         Checks in flight are booked too (the limit holds under parallel requests), but a
+#         check that finds the address full of checks in flight, not of failures, waits for
+#         them (up to busy_s) instead of being refused: 100 people logging in at once from
+#         one office address all get in, a little later each
 #   user  a username from anywhere: past login_fail_max failures each check waits a
 #         delay that doubles (2, 4, 8 .. gen login_slow_max_s seconds) after the last
 #         one. An address the user logged in from (within login_known_days) does not
@@ -15,22 +19,40 @@
 #         and the refusal says so. Decision: no free first try per new address, since a
 #         guesser with many addresses (an IPv6 block) would get one each.
 # A check is counted before the password is compared, with the rows locked, so parallel
-# requests can never check more passwords than the limit allows.
+# requests can never check more passwords than the limit allows; a failure is counted once
+# more, for the address (throttle_fail: the row "fails <address>"). Both commit on their own
+# (sql.apart): a call sent again, whose writes are undone, never takes its checks back.
+import time
+
 from tools.sql import *
+from tools.sql import apart
 import tools.sql as sqlmod
+
+busy_s = 10      # how long a check waits for the checks in flight from its address
 
 
 def throttle(u, ip, code=0):
     # book one password check of username u from address ip: 0 when it may go on,
     # else {"wait": seconds, "slow": 0|1} (slow: 1 the username is slowed down from
     # everywhere; code=1: the login brings a second-factor code, no delay for that)
+    end = time.monotonic() + busy_s
+    while True:
+        w = apart(book, u, ip, code)
+        if not w or not w.get("busy"):
+            return w
+        if time.monotonic() > end:
+            return {"wait": busy_s, "slow": 0}
+        time.sleep(0.1)
+
+
+def book(u, ip, code):
     g = limits()
     names = keys(u, ip)
     # the rows exist before the transaction, inserted in index order (the order FOR UPDATE
     # locks them in): any other order can deadlock with a parallel check
-    ks = tuple(sorted(names[k] for k in ("pair", "addr", "user")))
-    if sql("SELECT COUNT(*) FROM throttle WHERE name IN (%s, %s, %s)", ks)[0][0][0] < 3:
-        sql("INSERT IGNORE INTO throttle (name) VALUES (%s), (%s), (%s)", ks)
+    ks = tuple(sorted(names[k] for k in ("pair", "addr", "user", "fails")))
+    if sql("SELECT COUNT(*) FROM throttle WHERE name IN (%s, %s, %s, %s)", ks)[0][0][0] < 4:
+        sql("INSERT IGNORE INTO throttle (name) VALUES (%s), (%s), (%s), (%s)", ks)
     sqlmod.begin()
     try:
         w = rows(names, g["window"], 1)
@@ -38,14 +60,23 @@ def throttle(u, ip, code=0):
         if wait:
             sqlmod.rollback()
             return wait
-        sql("""UPDATE throttle SET n = IF(since < NOW() - INTERVAL %s SECOND, 1, n + 1),
-               since = IF(n = 1, NOW(), since) WHERE name IN (%s, %s, %s)""",
-            (g["window"], names["pair"], names["addr"], names["user"]))
+        count(g, names["pair"], names["addr"], names["user"])
         sqlmod.commit()
         return 0
     except Exception:
         sqlmod.rollback()
         raise
+
+
+def count(g, *names):
+    # one more in the window of each row named (a new window when the last one ended)
+    sql(f"""UPDATE throttle SET n = IF(since < NOW() - INTERVAL %s SECOND, 1, n + 1),
+            since = IF(n = 1, NOW(), since) WHERE name IN ({", ".join(["%s"] * len(names))})""", (g["window"], *names))
+
+
+def throttle_fail(u, ip):
+    # the check failed (a wrong password, code or link): one more failure of the address
+    apart(count, limits(), keys(u, ip)["fails"])
 
 
 def throttle_ok(u, ip, good=1):
@@ -97,16 +128,18 @@ def key_of(u):
 
 def keys(u, ip):
     k, a = key_of(u), str(ip)[:64]
-    return {"pair": f"pair {k} {a}", "addr": f"addr {a}", "user": f"user {k}", "known": f"known {k} {a}"}
+    return {"pair": f"pair {k} {a}", "addr": f"addr {a}", "user": f"user {k}", "known": f"known {k} {a}",
+            "fails": f"fails {a}"}
 
 
 def rows(names, window, lock=0):
-    # {kind: (failures in the window, seconds since the last check, seconds the window has left)}
+    # {kind: (checks in the window, seconds since the last check, seconds the window has left)}
+    kinds = ("pair", "addr", "user", "fails")
     q = f"""SELECT name, IF(since < NOW() - INTERVAL %s SECOND, 0, n), TIMESTAMPDIFF(SECOND, updated_at, NOW()),
                    %s - TIMESTAMPDIFF(SECOND, since, NOW())
-            FROM throttle WHERE name IN (%s, %s, %s) ORDER BY name{" FOR UPDATE" if lock else ""}"""
-    got = {w[0]: w[1:] for w in sql(q, (window, window, names["pair"], names["addr"], names["user"]))[0]}
-    return {k: got.get(names[k], (0, 0, 0)) for k in ("pair", "addr", "user")}
+            FROM throttle WHERE name IN (%s, %s, %s, %s) ORDER BY name{" FOR UPDATE" if lock else ""}"""
+    got = {w[0]: w[1:] for w in sql(q, (window, window, *[names[k] for k in kinds]))[0]}
+    return {k: got.get(names[k], (0, 0, 0)) for k in kinds}
 
 
 def known(names, g):
@@ -120,9 +153,11 @@ def refused(w, g, nodelay):
     n, ago, left = w["pair"]
     if n >= g["most"]:
         return {"wait": max(1, int(left)), "slow": 0}
-    n, ago, left = w["addr"]
+    n, ago, left = w["fails"]
     if n >= 4 * g["most"]:
         return {"wait": max(1, int(left)), "slow": 0}
+    if w["addr"][0] >= 4 * g["most"]:
+        return {"busy": 1}       # checks in flight, not failures: wait for them (throttle)
     n, ago, left = w["user"]
     if nodelay or n < g["most"]:
         return 0

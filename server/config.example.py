@@ -31,6 +31,11 @@ trusted_proxies = []        # the proxies in front (a load balancer, CloudFront'
 mail = {"host": "localhost", "port": 25, "tls": "", "user": "", "password": "",
         "from": "Flyton <noreply@localhost>"}   # the SMTP server of kicmail (docs/tools.md);
                             # tls: "" | "starttls" (port 587) | "ssl" (port 465)
+rate_limits = {"default": "300/minute per user"}   # every API method and page (tools/kicrate.py):
+                            # "N/second|minute|hour|day per user|address|both" or "off"; a method's or
+                            # page's own line wins: "api_email": "5/hour per user" (its builtin)
+rate_dry = 0                # 1: log the calls a limit would refuse (error log), refuse none
+mail_cap = "5/hour"         # mails to one address, from every method together (tools/kicmail.py)
 max_body = 10 * 1024 * 1024  # largest API request body, bytes
 max_file = 5 * 1024 * 1024   # largest file sent with a file_ key, bytes
 db_wait = 10                # seconds a request waits for a database that is restarting

@@ -203,6 +203,28 @@ CREATE TABLE IF NOT EXISTS throttle (
 CREATE TABLE IF NOT EXISTS throttle_arc LIKE throttle;
 
 
+
+-- rates: the counters of the rate limits (tools/kicrate.py: every API method and page) and of the
+-- mail caps (tools/kicmail.py), shared by every node of a group.
+--   name   "<window seconds> <method or page> u<user id>|a<address>", "<window seconds> mail to <address>"
+--   n      calls in the current window
+--   win    when the window began (seconds since the epoch)
+-- A MEMORY table: counted in the database server's memory, never written to disk (a counter
+-- written to disk on every request would cost a disk flush each); a restart of the database
+-- server starts every window from 0. No rule columns: MEMORY takes no JSON. When it is full
+-- (max_heap_table_size, 16 MB: some 70,000 keys) windows older than a day are removed.
+-- DROP (forgets every count):   DROP TABLE rates;
+-- example rows:
+-- | name                        | n  | win        |
+-- | 3600 api_email u1002        | 3  | 1764928800 |
+-- | 60 dashboard u1002          | 12 | 1764929940 |
+-- | 3600 mail to ann@example.com | 1  | 1764928800 |
+CREATE TABLE IF NOT EXISTS rates (
+  name        VARCHAR(190) NOT NULL PRIMARY KEY,
+  n           INT NOT NULL DEFAULT 0,
+  win         BIGINT NOT NULL DEFAULT 0
+) ENGINE=MEMORY DEFAULT CHARSET=ascii COLLATE=ascii_bin;
+
 -- pwreset: the links of "forgot password" (api_pw_forgot mails one, api_pw_reset uses it).
 --   user_id   whose password the link sets
 --   name      sha256 of the link's token, in hex: the token itself is only in the mail

@@ -478,3 +478,30 @@ def test_no_file_on_prod_gives_the_database_password_to_another_account():
         out = on_prod(f"runuser -u nobody -- grep -rlsF --exclude-dir=site-packages '{p}' /srv/flyton /var/cache/flyton "
                       "/var/log/flyton /etc/flyton /opt/flyton /tmp /etc/apache2 || true")
         assert out == "", f"readable by anyone on prod, with a database password: {out}"
+
+
+def test_root_on_prod_never_runs_code_the_web_servers_user_wrote():
+    # the third audit: a compiled argparse planted as www-data in the web server's bytecode cache ran
+    # as root with the nightly archive. On prod: root's commands (cron's archive, promote, restore,
+    # health) compile into root's own cache
+    mark = f"/tmp/t_planted_{secrets.token_hex(4)}"
+    py = "/opt/flyton/venv/bin/python"
+    plant = f"""set -e
+printf 'import os\\nopen("{mark}", "w").write(str(os.getuid()))\\n' > {mark}.py
+{py} -c 'import sys, py_compile as c; c.compile(sys.argv[1], sys.argv[2], invalidation_mode=c.PycInvalidationMode.UNCHECKED_HASH)' {mark}.py {mark}.pyc
+chmod 644 {mark}.pyc
+f=$({py} -c 'import sys, os, argparse; print("/var/cache/flyton/pycache" + os.path.realpath(argparse.__file__)[:-3] + "." + sys.implementation.cache_tag + ".pyc")')
+runuser -u www-data -- sh -c "mkdir -p $(dirname $f) && cp {mark}.pyc $f"
+echo $f
+"""
+    r = subprocess.run(["ssh", "-F", ssh_config, "flyprod", "sh", "-s"], input=plant, capture_output=True, text=True, timeout=120)
+    planted = r.stdout.strip()
+    assert r.returncode == 0 and planted.startswith("/var/cache/flyton/pycache/"), r.stdout + r.stderr
+    try:
+        r = sh(f"ssh -F {ssh_config} flyprod /srv/flyton/current/server/bin/flyton archive --dry-run", check=False)
+        assert on_prod(f"cat {mark} 2>/dev/null || true").strip() == "", "root ran what www-data planted"
+        assert r.returncode == 0, r.stdout + r.stderr
+    finally:
+        on_prod(f"rm -f {planted} {mark} {mark}.py {mark}.pyc")
+    assert on_prod("stat -c '%u %a' /var/cache/flyton-root").strip() == "0 700"
+    assert on_prod("runuser -u www-data -- find /srv/flyton/current/ /srv/flyton/shared/config.py -writable -print -quit").strip() == ""

@@ -18,6 +18,8 @@ from tools import sql as sqlmod
 from tools.sql import SqlError
 from tools.db_ses import db_ses, end_ses
 from tools.db_calls import db_calls, call_keep, is_rid
+from tools.kicrate import kicrate
+from tools.throttle import wait_text
 
 here = os.path.dirname(os.path.abspath(__file__))
 # the doors of the login system need no session whatever config.py lists (one written before
@@ -40,6 +42,8 @@ def dispatch():
         meth = kicweb().get("meth", "")
         meth = alias.get(meth, meth)
         status, ans = call(meth)
+        if status == 429:
+            more = dict(more, **{"Retry-After": str(ans["wait"])})     # the time left, not the window
     except NotAllowed:
         status, ans = 403, {"allow": 0, "err": "not allowed"}
     except SqlError as e:
@@ -94,6 +98,9 @@ def call(meth):
     out = other_tab(ses, str(info.get("uses") or ""), data)
     if out:
         return out
+    wait = kicrate(meth, data["s"].get("my_user_id", 0) if data["s"] else 0)
+    if wait:
+        return 429, {"allow": 0, "err": f"Too many requests: try again in {wait_text(wait)}.", "wait": wait}
     kicdone()
     err = files(post["input"])
     if err:

@@ -12,6 +12,8 @@ from tools.kicweb import *
 from tools.sql import SqlError
 from tools.kiclang import kiclang, lang_dir
 from tools.kicutil import kicnav
+from tools.kicrate import kicrate
+from tools.throttle import wait_text
 
 login_url = "/pages/login/"
 
@@ -55,6 +57,11 @@ def page_request():
         return
     s = data["s"]
     s["page"] = rpage or s.get("page") or "dashboard"
+    wait = kicrate(s["page"], s.get("my_user_id", 0))
+    if wait:
+        send(429, "text/html; charset=utf-8", error_html("Too many requests", f"Try again in {wait_text(wait)}."),
+             {"Retry-After": str(wait)})
+        return
     v, h = printed(app_module(app, path).main, data)
     kicdone(s["page"] if rpage else "")
     send(200, "text/html; charset=utf-8", head_html() + h + "\n</body>\n</html>\n")

@@ -22,6 +22,8 @@ def kicmail(to, subject, text, html=""):
     c = dict(defaults, **(getattr(config, "mail", None) or {}))
     if not isinstance(to, str) or not validate_email(to):
         return fail(f"not an email address: {str(to)[:80]!r}")
+    if capped(to):
+        return fail(f"not sent to {to}: it had mail_cap mails in the window already (config.py mail_cap)")
     try:
         m = EmailMessage()
         m["From"] = c["from"]
@@ -39,6 +41,16 @@ def kicmail(to, subject, text, html=""):
     except (OSError, smtplib.SMTPException, ssl.SSLError) as e:
         return fail(f"could not send to {to} through {c['host']}:{c['port']}: {e.__class__.__name__}: {e}")
     return {"status": True}
+
+
+def capped(to):
+    # 1 when the address had its cap of mails in the window, from any method (config.py
+    # mail_cap = "5/hour": nobody can fill a stranger's mailbox through the site)
+    import hashlib
+    from tools.kicrate import rate_rule, count
+    rules = rate_rule(str(getattr(config, "mail_cap", "5/hour")).split(" per ")[0] + " per address")
+    key = "mail to " + hashlib.sha256(to.strip().lower().encode("utf-8")).hexdigest()[:40]
+    return 1 if any(count(key, secs)[0] > most for most, secs, by in rules) else 0
 
 
 def send(c, m):

@@ -1,0 +1,129 @@
+# test_limits.py: rate limits as a framework feature (tools/kicrate.py), over HTTP against the
+# runtime under test: every method and page has one from config.py without a line of its own, a
+# method's own line wins, a refused call gets 429 with Retry-After (the time left) and JSON with
+# wait, parallel calls lose no count, a dry run refuses nothing and logs; mail has a cap per
+# recipient whatever method sends it; api_email's builtin limit stops mail bombing.
+import json
+import time
+import secrets
+import http.client
+from urllib.parse import urlsplit, quote
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from conftest import site, sql, new_user, login, clear_fails, config_lines, error_log
+from tools.kicrate import rate_rule
+
+def req(path, body=None, addr="127.0.0.1"):
+    # (status, headers, text) from a loopback address of its own
+    s = urlsplit(site)
+    c = http.client.HTTPConnection(s.hostname, s.port, timeout=60, source_address=(addr, 0))
+    try:
+        if body is None:
+            c.request("GET", path)
+        else:
+            c.request("POST", path, json.dumps(body), {"Content-Type": "application/json"})
+        r = c.getresponse()
+        return r.status, r.headers, r.read().decode("utf-8", "replace")
+    finally:
+        c.close()
+
+
+def call(meth, inp, ses="", addr="127.0.0.1"):
+    st, h, t = req(f"/cgi-bin/api?meth={meth}", {"info": {"os": "a", "ses": ses}, "input": inp}, addr)
+    return st, h, json.loads(t)["server"]
+
+
+def fresh():
+    sql.sql("DELETE FROM rates")
+
+
+def test_a_rule_reads_as_written_and_a_wrong_one_is_named():
+    assert rate_rule("5/hour per user") == [(5, 3600, "user")]
+    assert rate_rule("10/minute per both, 100/day per user") == [(10, 60, "both"), (100, 86400, "user")]
+    assert rate_rule("off") == []
+    for bad in ("5/week per user", "5 per user", "x/hour per user", "5/hour per nobody", "0/hour per user"):
+        with pytest.raises(ValueError, match="rate limit"):
+            rate_rule(bad)
+
+
+@pytest.fixture(scope="module")
+def limits():
+    # one config.py for the tests below (a change of it reloads the persistent runtime's site)
+    with config_lines('rate_limits = {"default": "4/minute per user", "api_t_kit_add": "2/hour per both", '
+                      '"api_login": "3/minute per address", "api_t_kit_del": "30/hour per user"}'):
+        yield
+
+
+def test_a_new_method_and_page_get_the_default_and_a_refusal_says_how_long(limits):
+    fresh()
+    u, p, uid = new_user()
+    ses = login(u, p)
+    got = [call("api_t_kit_list", {}, ses) for i in range(6)]
+    assert [g[0] for g in got] == [200] * 4 + [429] * 2, [g[2] for g in got]
+    st, h, a = got[-1]
+    assert a["allow"] == 0 and a["err"].startswith("Too many requests: try again in"), a
+    left = 60 - int(time.time()) % 60
+    assert 1 <= int(h["Retry-After"]) <= left + 1 and int(h["Retry-After"]) == a["wait"], (h["Retry-After"], left)
+    # another user has a counter of their own; a page shares the limit with other pages, not with methods
+    u2, p2, uid2 = new_user()
+    assert call("api_t_kit_list", {}, login(u2, p2))[0] == 200
+    codes = [req(f"/cgi-bin/p?app=start&r=309012&ses={quote(ses)}&rpage=t_kit")[0] for i in range(5)]
+    assert codes == [200] * 4 + [429], codes
+    st, h, t = req(f"/cgi-bin/p?app=start&r=309012&ses={quote(ses)}&rpage=dashboard")
+    assert st == 429 and "Too many requests" in t and "Traceback" not in t and int(h["Retry-After"]) >= 1
+
+
+def test_a_methods_own_line_wins_and_an_address_is_counted_without_a_session(limits):
+    fresh()
+    u, p, uid = new_user()
+    ses = login(u, p)
+    got = [call("api_t_kit_add", {"name": f"n{i}"}, ses, "127.0.0.140")[0] for i in range(3)]
+    assert got == [200, 200, 429]
+    assert call("api_t_kit_list", {}, ses, "127.0.0.140")[0] == 200          # the default still
+    got = [call("api_login", {"u": u, "p": p}, addr="127.0.0.141")[0] for i in range(4)]
+    assert got == [200, 200, 200, 429]
+    assert call("api_login", {"u": u, "p": p}, addr="127.0.0.142")[0] == 200  # another address
+
+
+def test_parallel_calls_lose_no_count(limits):
+    fresh()
+    u, p, uid = new_user()
+    ses = login(u, p)
+    with ThreadPoolExecutor(10) as ex:
+        got = list(ex.map(lambda i: call("api_t_kit_del", {"id": 0}, ses)[0], range(50)))
+    assert got.count(429) == 20 and got.count(200) == 30, got
+    assert sql.sql("SELECT n FROM rates WHERE name = %s", (f"3600 api_t_kit_del u{uid}",))[0][0][0] == 50
+
+
+def test_a_dry_run_refuses_nothing_and_logs_what_it_would():
+    fresh()
+    u, p, uid = new_user()
+    ses = login(u, p)
+    with config_lines('rate_limits = {"default": "2/minute per user"}\nrate_dry = 1'):
+        mark = error_log()
+        got = [call("api_t_kit_list", {}, ses)[0] for i in range(4)]
+        assert got == [200] * 4
+        assert f"rate_dry: api_t_kit_list by user {uid}" in error_log()[len(mark):]
+
+
+def test_api_email_stops_mail_bombing_and_an_address_gets_a_capped_number_of_mails():
+    # the audit: 40 confirmation mails to a stranger's address in 2.2 s from one user
+    fresh()
+    clear_fails()
+    u, p, uid = new_user()
+    ses = login(u, p)
+    target = f"t_{secrets.token_hex(4)}@example.com"
+    with config_lines("rate_limits = {}"):         # the builtin limits, as a site without lines of its own has them
+        got = [call("api_email", {"email": target, "p": p}, ses)[0] for i in range(8)]
+        assert got.count(200) == 5 and got.count(429) == 3, got           # builtin: 5/hour per user
+        got = [call("api_register", {"u": f"t_{secrets.token_hex(5)}", "p": "pw-long-enough-1", "first": "A", "last": "B"},
+                    addr="127.0.0.143")[0] for i in range(11)]
+        assert got.count(429) == 1 and got[-1] == 429, got                 # builtin: 10/hour per address
+    # the mail cap per recipient, whatever sends to it: five users asking for the same address
+    fresh()
+    from tools.kicmail import capped
+    assert [capped(target) for i in range(7)] == [0] * 5 + [1] * 2
+    assert capped("T" + target[1:].upper()) == 1                  # the same address, however it is typed
+    assert capped(f"x{target}") == 0

@@ -39,6 +39,7 @@ def bench_site():
     body.close()
     page = f"/cgi-bin/p?app=start&r=309012&ses={ses}&rpage=dashboard"
     api = "/cgi-bin/api?meth=api_todo_list"
+    limits(1)       # every request counted as on a site, none refused (one user sends them all)
     print(f"ab at concurrency 4, {os.cpu_count()} cores; req/s, then p50 and p99 in ms")
     print(f"{'request':<40}{'req/s':>10}{'p50':>8}{'p99':>8}{'failed':>8}")
     r = {}
@@ -117,12 +118,65 @@ def bench_site():
     ab("persistent: API api_todo_list, c=200", wsgi + api, 200, 10 ** 7, body.name, min(soak, 10))
     hi_ref = ab("bare WSGI reference: same page, c=200", ref + f"/ref/full?ses={ses}", 200, 10 ** 7, "", min(soak, 10))
     ratio("persistent page / bare WSGI, c=200", hi, hi_ref, 0)
+    costs(page, api, body.name)
     os.unlink(body.name)
     if bad:
         raise SystemExit(f"failed requests in: {', '.join(bad)}")
 
 
 parts = ["apache", "python", "php", "database"]
+cfg = ""
+keep = ""
+
+
+def limits(on):
+    # the test instance's config.py with the rate limits counting every request and refusing none (1),
+    # or with none (0); the persistent runtime reloaded. Its own text comes back at the end (costs)
+    global cfg, keep
+    import config
+    cfg = os.path.realpath(config.__file__)
+    if not keep:
+        keep = open(cfg).read()
+    line = 'rate_limits = {"default": "1000000000/minute per user"}' if on else 'rate_limits = {"default": "off"}'
+    with open(cfg, "w") as f:
+        f.write(keep + "\n" + line + "\n")
+    top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    subprocess.run([f"{top}/server/bin/flyton", "reload", "flyton_test_wsgi", wsgi + "/cgi-bin/api?meth=api_ping"],
+                   capture_output=True, check=True, timeout=120)
+
+
+def costs(page, api, post):
+    # what each feature costs a request: the same page and call with it and without, taking turns
+    n = 5
+    print()
+    print(f"what a feature costs (persistent runtime, c=4, the median of {n} rounds with and without, taking turns)")
+    print(f"{'':<42}with   without  ratio   target")
+    got = {k: [] for k in ("on_page", "off_page", "on_api", "off_api")}
+    c = {k: [] for k in got}
+    try:
+        for i in range(n):
+            for on in ((1, 0) if i % 2 == 0 else (0, 1)):
+                limits(on)
+                k = "on" if on else "off"
+                for what, url, body in (("page", wsgi + page, ""), ("api", wsgi + api, post)):
+                    ab("warm", url, 4, 50, body, quiet=1)
+                    a = cpu()
+                    got[f"{k}_{what}"].append(ab(what, url, 4, per, body, quiet=1)[0])
+                    b = cpu()
+                    c[f"{k}_{what}"].append(sum(t - a.get(p, ("", 0))[1] for p, (part, t) in b.items()) / per * 1e6)
+    finally:
+        with open(cfg, "w") as f:
+            f.write(keep)
+    for what in ("page", "api"):
+        on = sorted(got[f"on_{what}"])[n // 2]
+        off = sorted(got[f"off_{what}"])[n // 2]
+        r = sorted(got[f"on_{what}"][i] / got[f"off_{what}"][i] for i in range(n))[n // 2]
+        ok = "ok" if r >= 0.97 else "MORE THAN 3 %"
+        print(f"{'rate limits: ' + ('page dashboard' if what == 'page' else 'API api_todo_list') + ', req/s':<40}"
+              f"{on:>7.0f}{off:>9.0f}{r:>7.3f}x  >= 0.97  {ok}")
+        con = sorted(c[f"on_{what}"])[n // 2]
+        coff = sorted(c[f"off_{what}"])[n // 2]
+        print(f"{'   CPU per request, microseconds':<40}{con:>7.0f}{coff:>9.0f}   ({con - coff:+.0f} us a request)")
 
 
 def cpu():

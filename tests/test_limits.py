@@ -94,7 +94,9 @@ def test_parallel_calls_lose_no_count(limits):
     with ThreadPoolExecutor(10) as ex:
         got = list(ex.map(lambda i: call("api_t_kit_del", {"id": 0}, ses)[0], range(50)))
     assert got.count(429) == 20 and got.count(200) == 30, got
-    assert sql.sql("SELECT n FROM rates WHERE name = %s", (f"3600 api_t_kit_del u{uid}",))[0][0][0] == 50
+    # the shared count took every call up to the limit (and more: a process that knows the limit is
+    # passed refuses the window's other calls without a statement)
+    assert 30 < sql.sql("SELECT n FROM rates WHERE name = %s", (f"3600 api_t_kit_del u{uid}",))[0][0][0] <= 50
 
 
 def test_a_dry_run_refuses_nothing_and_logs_what_it_would():

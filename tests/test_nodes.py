@@ -180,6 +180,14 @@ def test_a_call_sent_again_through_the_other_node_writes_once():
     assert db("SELECT COUNT(*) FROM todo WHERE name = 'sent to two nodes'").strip() == "1"
 
 
+def test_a_rate_limit_is_one_counter_for_both_nodes():
+    # api_email's builtin limit (5/hour per user, tools/kicrate.py), its calls taking turns on the nodes
+    got = [api(n, "api_email", {"email": f"t-rate-{i}@example.com", "p": st["pw"]}, st["ses"])
+           for i, n in enumerate(["flyprod1", "flyprod2"] * 4)]
+    assert [s for s, a in got] == [200] * 5 + [429] * 3, got
+    assert got[-1][1]["wait"] >= 1 and got[-1][1]["err"].startswith("Too many requests"), got[-1]
+
+
 def test_the_archive_run_on_both_nodes_at_once_works_once():
     rows = ", ".join(f"('t_nodes_arc', 'r{i}', NOW() - INTERVAL 200 DAY)" for i in range(3000))
     db(f"INSERT INTO logs (act_type, send_text, created_at) VALUES {rows}")

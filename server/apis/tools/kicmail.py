@@ -50,7 +50,7 @@ def capped(to):
     from tools.kicrate import rate_rule, count
     rules = rate_rule(str(getattr(config, "mail_cap", "5/hour")).split(" per ")[0] + " per address")
     key = "mail to " + hashlib.sha256(to.strip().lower().encode("utf-8")).hexdigest()[:40]
-    return 1 if any(count(key, secs)[0] > most for most, secs, by in rules) else 0
+    return 1 if any(count(key, secs, most)[0] > most for most, secs, by in rules) else 0
 
 
 def send(c, m):

@@ -17,6 +17,7 @@
 # the database server's memory, never written to disk), one per key and window (fixed windows,
 # from the epoch), counted by one atomic statement each. Mail has caps of its own (kicmail.py).
 import time
+import _thread   # a lock without importing threading (a CGI request pays for every import)
 
 import config
 from tools.sql import sql, SqlError, apart, close
@@ -38,7 +39,7 @@ def kicrate(name, uid=0):
     wait = 0
     for most, secs, by in rules:
         for who in whom(by, uid, ip):
-            n, left = count(f"{name} {who}", secs)
+            n, left = count(f"{name} {who}", secs, most)
             if n > most:
                 wait = max(wait, left)
     if wait and getattr(config, "rate_dry", 0):
@@ -98,21 +99,45 @@ def bump(q, args):
         return sql(q, args)
 
 
-def count(key, secs):
-    # one more call in key's current window: (calls in it, seconds left in it). The statement
-    # counts and answers at once (its new n comes back as the insert id), atomic under any
-    # number of parallel calls and nodes; it commits on its own, outside the call's transaction
+def count(key, secs, most):
+    # one more call in key's current window: (calls in it, seconds left in it). The shared count is
+    # the rates row's, added to by one atomic statement (its new n comes back as the insert id), on
+    # any number of nodes and processes at once; it commits on its own, outside the call's
+    # transaction. A process keeps what it counted since its last statement (seen): a limit of 100
+    # or less a window is counted in the table on every call (exact); a looser one every
+    # (most - shared) / 16 calls or every second, so a busy page costs no statement a request (the
+    # nodes together may pass it by about that many calls a process, less and less near it). Once
+    # the shared count is past the limit, the window's other calls are refused here, with no statement.
     now = time.time()
     win = int(now // secs * secs)
-    q = """INSERT INTO rates (name, n, win) VALUES (%s, 1, %s)
-           ON DUPLICATE KEY UPDATE n = LAST_INSERT_ID(IF(win = %s, n + 1, 1)), win = %s"""
+    left = max(1, int(win + secs - now + 0.999))
+    with lock:
+        s = seen.get(key)
+        if not s or s[0] != win:
+            if len(seen) > 20000:
+                seen.clear()
+            s = seen[key] = [win, 0, 0, 0.0]     # window, shared count at the last statement, since, when
+        s[2] += 1
+        if s[1] > most or (most > 100 and s[2] < max(1, (most - s[1]) // 16) and now - s[3] < 1):
+            return s[1] + s[2], left
+        add, s[2] = s[2], 0
+    q = """INSERT INTO rates (name, n, win) VALUES (%s, %s, %s)
+           ON DUPLICATE KEY UPDATE n = LAST_INSERT_ID(IF(win = %s, n + %s, %s)), win = %s"""
     k = f"{secs} {key}"[:190]
     try:
-        rows, changed, n = apart(bump, q, (k, win, win, win))
+        rows, changed, n = apart(bump, q, (k, add, win, win, add, add, win))
     except SqlError as e:
-        if e.errno != 1114:      # 1114: the table is full (rates_max_mb): the old windows go, the call is let through
+        if e.errno != 1114:      # 1114: the table is full: the old windows go, the call is let through
             raise
         apart(sql, "DELETE FROM rates WHERE win < %s", (int(now) - 86400,))
         log(f"rate limits: the rates table was full; windows older than a day removed ({key})")
-        return 1, 0
-    return (n if changed == 2 else 1), max(1, int(win + secs - now + 0.999))
+        return 1, left
+    n = n if changed == 2 else add
+    with lock:
+        if s[0] == win:
+            s[1], s[3] = max(s[1], n), now
+    return n, left
+
+
+lock = _thread.allocate_lock()
+seen = {}        # key -> [window, shared count, counted here since, when]: this process's (count)

@@ -51,9 +51,15 @@ def test_a_rule_reads_as_written_and_a_wrong_one_is_named():
 @pytest.fixture(scope="module")
 def limits():
     # one config.py for the tests below (a change of it reloads the persistent runtime's site)
-    with config_lines('rate_limits = {"default": "4/minute per user", "api_t_kit_add": "2/hour per both", '
-                      '"api_login": "3/minute per address", "api_t_kit_del": "30/hour per user"}'):
+    # (the logins of the tests' users come from one address: not what is tested here)
+    with config_lines('rate_limits = {"default": "4/minute per user", "api_t_kit_del": "2/hour per both", "api_login": "off", '
+                      '"api_register": "3/minute per address", "api_t_kit_add": "1000/hour per user", '
+                      '"t_kit": "30/hour per user"}\nquotas = {"t_kit": 3}'):
         yield
+
+
+def page(ses, rpage):
+    return req(f"/cgi-bin/p?app=start&r=309012&ses={quote(ses)}&rpage={rpage}")
 
 
 def test_a_new_method_and_page_get_the_default_and_a_refusal_says_how_long(limits):
@@ -66,25 +72,28 @@ def test_a_new_method_and_page_get_the_default_and_a_refusal_says_how_long(limit
     assert a["allow"] == 0 and a["err"].startswith("Too many requests: try again in"), a
     left = 60 - int(time.time()) % 60
     assert 1 <= int(h["Retry-After"]) <= left + 1 and int(h["Retry-After"]) == a["wait"], (h["Retry-After"], left)
-    # another user has a counter of their own; a page shares the limit with other pages, not with methods
+    # another user has a counter of their own
     u2, p2, uid2 = new_user()
     assert call("api_t_kit_list", {}, login(u2, p2))[0] == 200
-    codes = [req(f"/cgi-bin/p?app=start&r=309012&ses={quote(ses)}&rpage=t_kit")[0] for i in range(5)]
+    # the pages without a line of their own share one counter, apart from the methods'
+    codes = [page(ses, "dashboard")[0] for i in range(5)]
     assert codes == [200] * 4 + [429], codes
-    st, h, t = req(f"/cgi-bin/p?app=start&r=309012&ses={quote(ses)}&rpage=dashboard")
+    st, h, t = page(ses, "t_no_such_page")
     assert st == 429 and "Too many requests" in t and "Traceback" not in t and int(h["Retry-After"]) >= 1
+    assert page(ses, "t_kit")[0] == 200          # a page with a line of its own
 
 
 def test_a_methods_own_line_wins_and_an_address_is_counted_without_a_session(limits):
     fresh()
     u, p, uid = new_user()
     ses = login(u, p)
-    got = [call("api_t_kit_add", {"name": f"n{i}"}, ses, "127.0.0.140")[0] for i in range(3)]
+    got = [call("api_t_kit_del", {"id": 0}, ses, "127.0.0.140")[0] for i in range(3)]
     assert got == [200, 200, 429]
     assert call("api_t_kit_list", {}, ses, "127.0.0.140")[0] == 200          # the default still
-    got = [call("api_login", {"u": u, "p": p}, addr="127.0.0.141")[0] for i in range(4)]
-    assert got == [200, 200, 200, 429]
-    assert call("api_login", {"u": u, "p": p}, addr="127.0.0.142")[0] == 200  # another address
+    reg = {"u": "t_reg", "p": "pw-long-enough-1", "first": "A", "last": "B"}
+    got = [call("api_register", dict(reg, u=f"t_{secrets.token_hex(5)}"), addr="127.0.0.141")[0] for i in range(4)]
+    assert got == [200, 200, 200, 429]                                        # no session: by its address
+    assert call("api_register", dict(reg, u=f"t_{secrets.token_hex(5)}"), addr="127.0.0.142")[0] == 200
 
 
 def test_parallel_calls_lose_no_count(limits):
@@ -92,18 +101,33 @@ def test_parallel_calls_lose_no_count(limits):
     u, p, uid = new_user()
     ses = login(u, p)
     with ThreadPoolExecutor(10) as ex:
-        got = list(ex.map(lambda i: call("api_t_kit_del", {"id": 0}, ses)[0], range(50)))
+        got = list(ex.map(lambda i: page(ses, "t_kit")[0], range(50)))
     assert got.count(429) == 20 and got.count(200) == 30, got
     # the shared count took every call up to the limit (and more: a process that knows the limit is
     # passed refuses the window's other calls without a statement)
-    assert 30 < sql.sql("SELECT n FROM rates WHERE name = %s", (f"3600 api_t_kit_del u{uid}",))[0][0][0] <= 50
+    assert 30 < sql.sql("SELECT n FROM rates WHERE name = %s", (f"3600 t_kit u{uid}",))[0][0][0] <= 50
+
+
+def test_a_user_has_at_most_the_tables_quota_of_rows_and_lists_come_a_page_at_a_time(limits):
+    # the audit: one client added 2,000 todos at 272/s, and the list answered them all (537 KB)
+    u, p, uid = new_user()
+    ses = login(u, p)
+    with ThreadPoolExecutor(10) as ex:
+        got = list(ex.map(lambda i: call("api_t_kit_add", {"name": f"row {i}"}, ses)[2], range(10)))
+    assert sum(a["allow"] for a in got) == 3, got                       # quotas: t_kit 3, in parallel too
+    assert all(a["err"] == "You have 3 rows, the most there may be" for a in got if not a["allow"]), got
+    a = call("api_t_kit_list", {"limit": 2}, ses)[2]
+    assert len(a["items"]) == 2 and a["next"] == 2 and a["count"] == 3, a
+    b = call("api_t_kit_list", {"limit": 2, "offset": 2}, ses)[2]
+    assert len(b["items"]) == 1 and "next" not in b, b
+    assert {r["id"] for r in a["items"] + b["items"]} == {r["id"] for r in call("api_t_kit_list", {"limit": 10 ** 6}, ses)[2]["items"]}
 
 
 def test_a_dry_run_refuses_nothing_and_logs_what_it_would():
     fresh()
     u, p, uid = new_user()
     ses = login(u, p)
-    with config_lines('rate_limits = {"default": "2/minute per user"}\nrate_dry = 1'):
+    with config_lines('rate_limits = {"default": "2/minute per user", "api_login": "off"}\nrate_dry = 1'):
         mark = error_log()
         got = [call("api_t_kit_list", {}, ses)[0] for i in range(4)]
         assert got == [200] * 4

@@ -95,7 +95,8 @@ def test_page_api_and_table_are_written_the_flyton_way(copy):
     db = copy / "server/apis/tools/db_notes.py"
     assert first_function(db) == "db_notes"
     assert "from tools.sql import *" in db.read_text()
-    assert "def notes_list(user_id):" in db.read_text()
+    assert "def notes_list(user_id, limit=100, offset=0):" in db.read_text()
+    assert "insert_in_quota(" in db.read_text()
 
     # a second table gets the next free range and the next number; a plain one has no owner
     rc, out = new(copy, "table", "prods")

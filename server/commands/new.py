@@ -252,10 +252,10 @@ def db_@name@(user_id):
     return count_in_sql({"table": "@name@", "where": {"user_id": user_id}, "is_active": 1})[0]
 
 
-def @name@_list(user_id):
-    # the user's active rows as dicts, newest first
+def @name@_list(user_id, limit=100, offset=0):
+    # the user's active rows as dicts, newest first, a page at a time (an API method: kicapi's api_paging)
     w = find_in_sql({"table": "@name@", "what": "id,name,created_at", "where": {"user_id": user_id}, "is_active": 1,
-                     "sort": "id", "desc": 1, "all": 1}) or []
+                     "sort": "id", "desc": 1, "limit": f"{int(offset)},{int(limit)}", "all": 1}) or []
     return [{"id": r[0], "name": r[1], "created_at": r[2]} for r in w]
 
 
@@ -268,7 +268,9 @@ def @name@_get(user_id, id):
 
 
 @chk@def @name@_add(user_id, name):
-    return insert_to_sql({"table": "@name@", "set": {"user_id": user_id, "name": name}, "data": {}})
+    # {"status": False, "err": "quota", "quota": n} when the user has config.py quotas["@name@"] rows already
+    # (quotas["default"], 10000, without a line of its own)
+    return insert_in_quota({"table": "@name@", "set": {"user_id": user_id, "name": name}, "data": {}}, user_id)
 
 
 def @name@_set(user_id, id, s):
@@ -350,6 +352,21 @@ def test_@name@_a_user_reaches_only_their_own_rows():
     assert @name@_set(a, id, {"is_active": 0})["status"]
     assert @name@_list(a) == []
     assert db_@name@(a) == 0
+
+
+def test_@name@_a_user_has_at_most_the_quota_and_the_list_comes_a_page_at_a_time():
+    import config
+    u, p, a = new_user()
+    was = dict(vars(config))
+    config.quotas = {"@name@": 3}
+    try:
+        ids = [@name@_add(a, f"n{i}")["id"] for i in range(3)]
+        assert @name@_add(a, "one more") == {"status": False, "err": "quota", "quota": 3}
+    finally:
+        vars(config).pop("quotas", None)
+        vars(config).update(was)
+    assert [r["id"] for r in @name@_list(a, 2)] == ids[::-1][:2]
+    assert [r["id"] for r in @name@_list(a, 2, 2)] == ids[:1]
 '''
 
 table_test_plain = '''# test_table_@name@.py: the @name@ table (sql/migrations/@file@) through tools/db_@name@.py,

@@ -12,9 +12,12 @@ def todo(data):
     uid = data["s"]["my_user_id"]
     flt = data.get("flt") if data.get("flt") in ("all", "open", "done") else "all"
     n = db_todo(uid)
-    rows = "".join(todo_row(data, t) for t in todo_list(uid, flt))
+    ts = todo_list(uid, flt, 101)
+    rows = "".join(todo_row(data, t) for t in ts[:100])
     if not rows:
         rows = f"""<li class="list-group-item text-body-secondary" id=todo_none>{txt("Nothing here yet")}</li>"""
+    if len(ts) > 100:
+        rows += f"""<li class="list-group-item text-body-secondary" id=todo_more>{txt("The newest 100 are shown")}</li>"""
     h = f"""<div class="col-12 col-lg-8">
       <h1 class=h4>{txt("Todos")} <small class=text-body-secondary id=todo_count>{n["open"]} {txt("to do")}, {n["done"]} {txt("done")}</small></h1>
       <div class="input-group mb-1">

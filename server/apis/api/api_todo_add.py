@@ -9,4 +9,7 @@ def api_todo_add(data):
         api_err(c["err"], {"fld": c["fld"]})
         return
     w = todo_add(data["s"]["my_user_id"], c["name"])
+    if not w["status"]:
+        api_err(f"You have {w['quota']} todos, the most there may be: delete some first", {"fld": "name"})
+        return
     api_ok({"id": w["id"]})

@@ -19,13 +19,13 @@ def db_todo(user_id):
     return d
 
 
-def todo_list(user_id, flt="all"):
-    # the user's active todos as dicts, newest first; flt: all, open, done
+def todo_list(user_id, flt="all", limit=100, offset=0):
+    # the user's active todos as dicts, newest first, limit of them from offset; flt: all, open, done
     where = {"user_id": user_id}
     if flt in ("open", "done"):
         where["done"] = 1 if flt == "done" else 0
     w = find_in_sql({"table": "todo", "what": "id,name,done,created_at", "where": where, "is_active": 1,
-                     "sort": "id", "desc": 1, "all": 1}) or []
+                     "sort": "id", "desc": 1, "limit": f"{int(offset)},{int(limit)}", "all": 1}) or []
     return [{"id": t[0], "name": t[1], "done": t[2], "created_at": t[3]} for t in w]
 
 
@@ -46,7 +46,8 @@ def todo_chk(i):
 
 
 def todo_add(user_id, name):
-    return insert_to_sql({"table": "todo", "set": {"user_id": user_id, "name": name}, "data": {}})
+    # {"status": False, "err": "quota", "quota": n} when the user has config.py quotas["todo"] todos already
+    return insert_in_quota({"table": "todo", "set": {"user_id": user_id, "name": name}, "data": {}}, user_id)
 
 
 def todo_set(user_id, id, s):

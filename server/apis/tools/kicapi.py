@@ -49,3 +49,12 @@ def api_id(i, k="id"):
     if type(v) is not int or v <= 0 or v >= 2 ** 63:
         return 0
     return v
+
+
+def api_paging(i, most=100):
+    # (offset, limit) of a paged list from an API input {"offset": n, "limit": n}: offset 0 and up,
+    # limit 1 to most (most by default). The method fetches limit + 1 rows, answers limit of them,
+    # and "next": offset + limit when there are more (docs/tutorial.md, a paged list)
+    off = api_id(i, "offset")
+    n = api_id(i, "limit") or most
+    return off, min(n, most)

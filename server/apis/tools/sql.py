@@ -506,6 +506,28 @@ def insert_to_sql(r):
     return {"status": True, "id": last, "row_count": n}
 
 
+def insert_in_quota(r, user_id):
+    # insert_to_sql(r) for a new row of user_id (r["set"] holds it), unless the user has the
+    # table's quota of active rows already: config.py quotas = {"default": 10000, "todo": 1000};
+    # then {"status": False, "err": "quota", "quota": n} and nothing is written. The user's row is
+    # locked while the rows are counted, so adds in parallel never pass the quota.
+    q = getattr(config, "quotas", None) or {}
+    most = int(q.get(r["table"], q.get("default", 10000)))
+    begin()
+    try:
+        run("SELECT id FROM users WHERE id = %s FOR UPDATE", (user_id,))
+        n = run(f"SELECT COUNT(*) FROM {qn(r['table'])} WHERE user_id = %s AND is_active = 1", (user_id,))[0][0][0]
+        if n >= most:
+            rollback()
+            return {"status": False, "err": "quota", "quota": most}
+        w = insert_to_sql(r)
+        commit()
+        return w
+    except BaseException:
+        rollback()
+        raise
+
+
 def write_sql(r):
     t = qn(r["table"])
     args = []

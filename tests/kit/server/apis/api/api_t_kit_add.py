@@ -10,4 +10,7 @@ def api_t_kit_add(data):
         api_err(name["err"], {"fld": "name"})
         return
     w = t_kit_add(data["s"]["my_user_id"], name)
+    if not w["status"]:
+        api_err(f"You have {w['quota']} rows, the most there may be", {"fld": "name"})
+        return
     api_ok({"id": w["id"]})

@@ -13,14 +13,14 @@ def db_t_kit(user_id):
     return w[0] if w else 0
 
 
-def t_kit_list(user_id):
+def t_kit_list(user_id, limit=100, offset=0):
     w = find_in_sql({"table": "t_kit", "what": "id,name", "where": {"user_id": user_id}, "is_active": 1,
-                     "sort": "id", "desc": 1, "all": 1}) or []
+                     "sort": "id", "desc": 1, "limit": f"{int(offset)},{int(limit)}", "all": 1}) or []
     return [{"id": t[0], "name": t[1]} for t in w]
 
 
 def t_kit_add(user_id, name):
-    return insert_to_sql({"table": "t_kit", "set": {"user_id": user_id, "name": name}, "data": {}})
+    return insert_in_quota({"table": "t_kit", "set": {"user_id": user_id, "name": name}, "data": {}}, user_id)
 
 
 def t_kit_set(user_id, id, s):

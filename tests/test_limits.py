@@ -3,16 +3,18 @@
 # method's own line wins, a refused call gets 429 with Retry-After (the time left) and JSON with
 # wait, parallel calls lose no count, a dry run refuses nothing and logs; mail has a cap per
 # recipient whatever method sends it; api_email's builtin limit stops mail bombing.
+import os
 import json
 import time
 import secrets
+import subprocess
 import http.client
 from urllib.parse import urlsplit, quote
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from conftest import site, sql, new_user, login, clear_fails, config_lines, error_log
+from conftest import site, sql, top, cfg_file, new_user, login, clear_fails, config_lines, error_log
 from tools.kicrate import rate_rule
 
 def req(path, body=None, addr="127.0.0.1"):
@@ -153,3 +155,16 @@ def test_api_email_stops_mail_bombing_and_an_address_gets_a_capped_number_of_mai
     assert [capped(target) for i in range(7)] == [0] * 5 + [1] * 2
     assert capped("T" + target[1:].upper()) == 1                  # the same address, however it is typed
     assert capped(f"x{target}") == 0
+
+
+@pytest.mark.once
+def test_the_archive_forgets_ended_rate_counters():
+    now = int(time.time())
+    sql.sql("REPLACE INTO rates (name, n, win) VALUES ('60 t_arc_old u1', 5, %s), ('60 t_arc_new u1', 5, %s)",
+            (now - 3 * 86400, now))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    env["FLYTON_CONFIG_DIR"] = os.path.dirname(cfg_file)
+    r = subprocess.run([f"{top}/server/bin/flyton", "archive"], env=env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0 and "rates: deleted" in r.stdout, r.stdout + r.stderr
+    left = [w[0] for w in sql.sql("SELECT name FROM rates WHERE name LIKE '60 t_arc_%%'")[0]]
+    assert left == ["60 t_arc_new u1"], left

@@ -1,6 +1,6 @@
 # archive.py: the archive engine. Moves ended sessions (ses -> ses_arc), old
 # logs (logs -> logs_arc) and unused throttle counters, in batches, and deletes the kept answers
-# of old API calls (calls, gen calls_keep_hours); each batch is one transaction (copy, then
+# of old API calls (calls, gen calls_keep_hours) and ended rate counters (rates); each batch is one transaction (copy, then
 # delete), so a crash or a kill at any point loses no row and copies none twice,
 # and the next run goes on where this one stopped. Every night from cron (install.sh), or:
 #   sudo server/bin/flyton archive [--dry-run] [--batch N]
@@ -54,7 +54,21 @@ def archive_all(batch=1000, dry=0, pause=0, say=print):
     for t in jobs:
         out[t] = archive_table(t, g, batch, dry, pause, say)
     out["calls"] = forget_calls(g, batch, dry, say)
+    out["rates"] = forget_rates(dry, say)
     return out
+
+
+def forget_rates(dry, say):
+    # the rate limits' counters (tools/kicrate.py) whose window ended over a day ago: no limit has a
+    # longer one, so they count nothing any more
+    cond = "win < UNIX_TIMESTAMP() - 2 * 86400"
+    if dry:
+        n = sql(f"SELECT COUNT(*) FROM rates WHERE {cond}")[0][0][0]
+        say(f"rates: {n} ended counters would be deleted")
+        return n
+    n = sql(f"DELETE FROM rates WHERE {cond}")[1]
+    say(f"rates: deleted {n} ended counters")
+    return n
 
 
 def forget_calls(g, batch, dry, say):

@@ -36,6 +36,7 @@ rate_limits = {"default": "300/minute per user"}   # every API method and page (
                             # page's own line wins: "api_email": "5/hour per user" (its builtin)
 rate_dry = 0                # 1: log the calls a limit would refuse (error log), refuse none
 mail_cap = "5/hour"         # mails to one address, from every method together (tools/kicmail.py)
+mail_cap_user = "20/hour"   # mails that one user's requests send, to any addresses
 max_body = 10 * 1024 * 1024  # largest API request body, bytes
 max_file = 5 * 1024 * 1024   # largest file sent with a file_ key, bytes
 db_wait = 10                # seconds a request waits for a database that is restarting

@@ -155,6 +155,10 @@ def test_api_email_stops_mail_bombing_and_an_address_gets_a_capped_number_of_mai
     assert [capped(target) for i in range(7)] == [0] * 5 + [1] * 2
     assert capped("T" + target[1:].upper()) == 1                  # the same address, however it is typed
     assert capped(f"x{target}") == 0
+    # and per user, to any addresses: mail_cap_user (20/hour)
+    fresh()
+    assert [capped(f"t{i}_{target}", uid) for i in range(22)] == [0] * 20 + [1] * 2
+    assert capped(f"t_other_{target}", uid + 1) == 0
 
 
 @pytest.mark.once

@@ -132,6 +132,10 @@ def test_prod_init_installs_a_prod_site():
     rc, out = flyton("prod-init flyprod")           # only once
     assert rc == 1
     assert "has a Flyton already" in out
+    # the load tests below send thousands of calls with one session: no per-user rate limit for them here
+    # (test_limits.py tests the limits)
+    on_prod("printf '%s\\n' 'rate_limits = {\"default\": \"1000000/minute per user\"}' >> /srv/flyton/shared/config.py && "
+            "/srv/flyton/current/server/bin/flyton reload >/dev/null")
 
 
 def test_prod_serves_https_and_sends_plain_http_there():

@@ -23,7 +23,7 @@ def kicmail(to, subject, text, html=""):
     if not isinstance(to, str) or not validate_email(to):
         return fail(f"not an email address: {str(to)[:80]!r}")
     if capped(to):
-        return fail(f"not sent to {to}: it had mail_cap mails in the window already (config.py mail_cap)")
+        return fail(f"not sent to {to}: the address or the sender had their cap of mails (config.py mail_cap, mail_cap_user)")
     try:
         m = EmailMessage()
         m["From"] = c["from"]
@@ -43,14 +43,22 @@ def kicmail(to, subject, text, html=""):
     return {"status": True}
 
 
-def capped(to):
-    # 1 when the address had its cap of mails in the window, from any method (config.py
-    # mail_cap = "5/hour": nobody can fill a stranger's mailbox through the site)
+def capped(to, uid=None):
+    # 1 when the address had its cap of mails in the window (config.py mail_cap = "5/hour"), or the
+    # user whose request sends it had theirs (mail_cap_user = "20/hour"), from any method: nobody
+    # can fill a stranger's mailbox through the site. uid: the request's user (kicreq whose())
     import hashlib
     from tools.kicrate import rate_rule, count
-    rules = rate_rule(str(getattr(config, "mail_cap", "5/hour")).split(" per ")[0] + " per address")
-    key = "mail to " + hashlib.sha256(to.strip().lower().encode("utf-8")).hexdigest()[:40]
-    return 1 if any(count(key, secs, most)[0] > most for most, secs, by in rules) else 0
+    from tools.kicreq import whose
+    uid = whose() if uid is None else uid
+    keys = [("mail to " + hashlib.sha256(to.strip().lower().encode("utf-8")).hexdigest()[:40], getattr(config, "mail_cap", "5/hour"))]
+    if uid:
+        keys.append((f"mail by u{uid}", getattr(config, "mail_cap_user", "20/hour")))
+    for key, cap in keys:
+        for most, secs, by in rate_rule(str(cap).split(" per ")[0] + " per address"):
+            if count(key, secs, most)[0] > most:
+                return 1
+    return 0
 
 
 def send(c, m):

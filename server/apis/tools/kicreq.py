@@ -57,4 +57,16 @@ def kicreq_env(k, default=""):
 def after_answer(f, *a):
     # f(*a) runs after the answer has been sent (both runtimes): the client neither waits for
     # it nor can tell from the answer's time what it did (a mail to a slow server)
-    kicreq()["after"].append((f, a))
+    kicreq()["after"].append((f, a, (kicreq()["u"] or {}).get("id", 0)))
+
+
+def after_by(uid):
+    # run_after: the user whose request left the job that runs now (whose)
+    local.by = uid
+
+
+def whose():
+    # the user whose request this is (0: none); after the answer (run_after), the one whose request
+    # left the job that runs now: what a mail sent then counts for (kicmail's caps)
+    r = getattr(local, "req", None)
+    return getattr(local, "by", 0) or ((r or {}).get("u") or {}).get("id", 0)

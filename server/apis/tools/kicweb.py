@@ -297,10 +297,13 @@ def quiet():
 
 def run_after(jobs):
     # what a request left for after its answer (tools/kicreq.py, after_answer); a failure is logged
-    for f, a in jobs:
+    for f, a, uid in jobs:
+        after_by(uid)
         try:
             f(*a)
         except Exception:
             import traceback
             log(f"after the answer: {traceback.format_exc()}", ref())
+        finally:
+            after_by(0)
     sql.done()

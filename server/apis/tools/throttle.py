@@ -104,7 +104,7 @@ def throttle_count(u, g):
 def wait_text(s):
     # seconds to wait, as people say it: "40 seconds", "15 minutes"
     if s < 90:
-        return f"{s} seconds"
+        return f"{s} second{'' if s == 1 else 's'}"
     return f"{-(-s // 60)} minutes"
 
 

@@ -508,4 +508,6 @@ echo $f
     finally:
         on_prod(f"rm -f {planted} {mark} {mark}.py {mark}.pyc")
     assert on_prod("stat -c '%u %a' /var/cache/flyton-root").strip() == "0 700"
-    assert on_prod("runuser -u www-data -- find /srv/flyton/current/ /srv/flyton/shared/config.py -writable -print -quit").strip() == ""
+    # the import path (server/pypath: the folder of config.py, client/app, server/...) is not the web server's to write
+    assert on_prod("cd / && runuser -u www-data -- find /srv/flyton/current/server/ /srv/flyton/current/client/app/ "
+                   "/srv/flyton/shared/config.py -writable -print -quit").strip() == ""

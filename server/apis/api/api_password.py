@@ -13,14 +13,17 @@ from tools.reauth import reauth
 
 def api_password(data):
     i = data["post"]["input"]
-    u = reauth(data, "old", "code")
-    if not u:
-        return
     new = kic_refine("New password", i.get("new"), {"strip": 0, "min": 8, "max": 200})
     if isinstance(new, dict):
         api_err(new["err"], {"fld": "new"})
         return
-    set_pw(u["id"], new)
+    # the new hash first, whether the current password is right or not: the two cost the same time,
+    # also for a call sent again whose writes are undone (dispatch.py)
+    sis = hash_pw(new)
+    u = reauth(data, "old", "code")
+    if not u:
+        return
+    set_pw(u["id"], new, sis)
     pwreset_end(u["id"])
     n = end_user_ses(u["id"], data["ses"])
     add_log("password", u["username"], {"uid": u["id"], "ip": client_ip(), "ended": n})

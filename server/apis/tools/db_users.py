@@ -135,8 +135,9 @@ def use_step(user_id, step):
     return 1 if w[1] == 1 else 0
 
 
-def set_pw(user_id, password):
-    return insert_to_sql({"table": "users", "id": user_id, "set": {"sis": hash_pw(password)}})
+def set_pw(user_id, password, sis=""):
+    # sis: the new password's hash made before (hash_pw), as api_password does
+    return insert_to_sql({"table": "users", "id": user_id, "set": {"sis": sis or hash_pw(password)}})
 
 
 def roles_of(u):

@@ -5,6 +5,7 @@
 # recipient whatever method sends it; api_email's builtin limit stops mail bombing.
 import os
 import json
+import contextlib
 import time
 import secrets
 import subprocess
@@ -16,6 +17,7 @@ import pytest
 
 from conftest import site, sql, top, cfg_file, new_user, login, clear_fails, config_lines, error_log
 from tools.kicrate import rate_rule
+import inproc
 
 def req(path, body=None, addr="127.0.0.1"):
     # (status, headers, text) from a loopback address of its own
@@ -38,7 +40,10 @@ def call(meth, inp, ses="", addr="127.0.0.1"):
 
 
 def fresh():
+    # no counts: the table's, and this process's own (the in-process calls)
+    import tools.kicrate
     sql.sql("DELETE FROM rates")
+    tools.kicrate.seen.clear()
 
 
 def test_a_rule_reads_as_written_and_a_wrong_one_is_named():
@@ -125,17 +130,36 @@ def test_a_user_has_at_most_the_tables_quota_of_rows_and_lists_come_a_page_at_a_
     assert {r["id"] for r in a["items"] + b["items"]} == {r["id"] for r in call("api_t_kit_list", {"limit": 10 ** 6}, ses)[2]["items"]}
 
 
+@contextlib.contextmanager
+def config_here(text):
+    # config.py's settings with text added, for the calls made in this process (tests/inproc.py)
+    # only: nothing to reload (the HTTP tests above show the same code behind both runtimes)
+    import config
+    was = dict(vars(config))
+    try:
+        exec(text, vars(config))
+        yield
+    finally:
+        for k in [k for k in vars(config) if k not in was]:
+            delattr(config, k)
+        vars(config).update(was)
+
+
+@pytest.mark.once
 def test_a_dry_run_refuses_nothing_and_logs_what_it_would():
     fresh()
     u, p, uid = new_user()
     ses = login(u, p)
-    with config_lines('rate_limits = {"default": "2/minute per user", "api_login": "off"}\nrate_dry = 1'):
+    with config_here('rate_limits = {"default": "2/minute per user", "api_login": "off"}\nrate_dry = 1'):
         mark = error_log()
-        got = [call("api_t_kit_list", {}, ses)[0] for i in range(4)]
+        got = [inproc.api("api_t_kit_list", {}, ses)[0] for i in range(4)]
         assert got == [200] * 4
         assert f"rate_dry: api_t_kit_list by user {uid}" in error_log()[len(mark):]
+    with config_here('rate_limits = {"default": "2/minute per user", "api_login": "off"}'):
+        assert inproc.api("api_t_kit_list", {}, ses)[0] == 429          # the same, not dry
 
 
+@pytest.mark.once
 def test_api_email_stops_mail_bombing_and_an_address_gets_a_capped_number_of_mails():
     # the audit: 40 confirmation mails to a stranger's address in 2.2 s from one user
     fresh()
@@ -143,13 +167,13 @@ def test_api_email_stops_mail_bombing_and_an_address_gets_a_capped_number_of_mai
     u, p, uid = new_user()
     ses = login(u, p)
     target = f"t_{secrets.token_hex(4)}@example.com"
-    with config_lines("rate_limits = {}"):         # the builtin limits, as a site without lines of its own has them
-        got = [call("api_email", {"email": target, "p": p}, ses)[0] for i in range(8)]
+    with config_here("rate_limits = {}"):         # the builtin limits, as a site without lines of its own has them
+        got = [inproc.api("api_email", {"email": target, "p": p}, ses)[0] for i in range(8)]
         assert got.count(200) == 5 and got.count(429) == 3, got           # builtin: 5/hour per user
-        got = [call("api_register", {"u": f"t_{secrets.token_hex(5)}", "p": "pw-long-enough-1", "first": "A", "last": "B"},
-                    addr="127.0.0.143")[0] for i in range(11)]
+        got = [inproc.api("api_register", {"u": f"t_{secrets.token_hex(5)}", "p": "pw-long-enough-1", "first": "A", "last": "B"},
+                          addr="127.0.0.143")[0] for i in range(11)]
         assert got.count(429) == 1 and got[-1] == 429, got                 # builtin: 10/hour per address
-    # the mail cap per recipient, whatever sends to it: five users asking for the same address
+    # the mail cap per recipient, whatever sends to it
     fresh()
     from tools.kicmail import capped
     assert [capped(target) for i in range(7)] == [0] * 5 + [1] * 2

@@ -186,6 +186,9 @@ def test_a_call_sent_again_through_the_other_node_writes_once():
 
 def test_a_rate_limit_is_one_counter_for_both_nodes():
     # api_email's builtin limit (5/hour per user, tools/kicrate.py), its calls taking turns on the nodes
+    left = 3600 - time.time() % 3600
+    if left < 10:
+        time.sleep(left + 0.05)       # (a window is fixed, from the epoch: the calls fall in one)
     got = [api(n, "api_email", {"email": f"t-rate-{i}@example.com", "p": st["pw"]}, st["ses"])
            for i, n in enumerate(["flyprod1", "flyprod2"] * 4)]
     assert [s for s, a in got] == [200] * 5 + [429] * 3, got

@@ -173,6 +173,20 @@ def test_a_dry_run_refuses_nothing_and_logs_what_it_would():
 
 
 @pytest.mark.once
+def test_a_rule_that_does_not_read_is_the_default_and_logged_not_an_error_on_every_call():
+    fresh()
+    u, p, uid = new_user()
+    ses = login(u, p)
+    with config_here('rate_limits = {"default": "5 a minute", "api_login": "off"}\nquotas = {"t_kit": "many"}'):
+        mark = error_log()
+        st, a = inproc.api("api_t_kit_list", {}, ses)
+        assert st == 200 and a["allow"] == 1, a
+        assert "rate limit '5 a minute': not N/second" in error_log()[len(mark):]
+        st, a = inproc.api("api_t_kit_add", {"name": "x"}, ses)
+        assert st == 200 and a["allow"] == 1, a
+
+
+@pytest.mark.once
 def test_api_email_stops_mail_bombing_and_an_address_gets_a_capped_number_of_mails():
     # the audit: 40 confirmation mails to a stranger's address in 2.2 s from one user
     mid_window(3600)

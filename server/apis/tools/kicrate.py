@@ -57,7 +57,12 @@ def rule_of(name):
     lines = getattr(config, "rate_limits", None) or {}
     t = lines.get(name) or builtin.get(name) or lines.get("default", default)
     if t not in parsed:
-        parsed[t] = rate_rule(t)
+        try:
+            parsed[t] = rate_rule(t)
+        except ValueError as e:
+            # a typo in config.py must not make every request an error: the default counts, and the log says why
+            log(f"{e}; {name} has the default {default!r} instead (server/config.py rate_limits)")
+            parsed[t] = rate_rule(default)
     return parsed[t]
 
 

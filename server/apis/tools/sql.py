@@ -512,7 +512,10 @@ def insert_in_quota(r, user_id):
     # then {"status": False, "err": "quota", "quota": n} and nothing is written. The user's row is
     # locked while the rows are counted, so adds in parallel never pass the quota.
     q = getattr(config, "quotas", None) or {}
-    most = int(q.get(r["table"], q.get("default", 10000)))
+    try:
+        most = int(q.get(r["table"], q.get("default", 10000)))
+    except (TypeError, ValueError):
+        most = 10000      # (a quota in config.py that is no number: the default, not an error on every add)
     begin()
     try:
         run("SELECT id FROM users WHERE id = %s FOR UPDATE", (user_id,))

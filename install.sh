@@ -281,7 +281,7 @@ quiet server/bin/flyton migrate || die "the migrations failed (above)"
 
 step "8/11 the first admin user"
 said=$(mktemp)
-quiet env PYTHONPATH="$pypath" FLYTON_SAY_FILE="$said" "$venv/bin/python" server/commands/mkadmin.py ||
+quiet env FLYTON_SAY_FILE="$said" server/bin/flyton mkadmin ||
   { rm -f "$said"; die "no first admin user (above)"; }
 newpw=$(cat "$said")
 rm -f "$said"

@@ -6,6 +6,7 @@ import json
 import re
 
 from tools.kicutil import *
+from tools.kicutil import colors, js_arg
 from tools.kiclang import txt, kiclang, lang_dir
 
 pytestmark = pytest.mark.once      # nothing here calls the site: the first pass only

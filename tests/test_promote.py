@@ -306,7 +306,10 @@ def test_help_anywhere_prints_help_and_does_nothing(args):
     before = on_prod(state)
     rc, out = flyton(args)
     assert rc == 0, out
-    assert out.startswith("usage: sudo server/bin/flyton " + args.split()[0]), out
+    c = args.split()[0]
+    # the command's line of `flyton --help` (its file's first line), then its own usage
+    assert out.startswith(f"flyton {c}: "), out
+    assert out.splitlines()[1].startswith("usage: sudo server/bin/flyton " + c), out
     assert on_prod(state) == before, "the help changed something on prod"
 
 

@@ -11,8 +11,8 @@ import fnmatch
 import urllib.parse
 
 import config
-from tools.kicreq import *
-from tools.kicweb import *
+from tools.kicreq import kicreq, kicreq_env
+from tools.kicweb import kicweb, kicdata, log, ref, send, load, printed, read_body, kicdone, has_file, is_dev, is_name, NotAllowed
 from tools.kicapi import answer
 from tools import sql as sqlmod
 from tools.sql import SqlError

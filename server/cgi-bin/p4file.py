@@ -5,8 +5,8 @@
 import os
 import hashlib
 
-from tools.kicreq import *
-from tools.kicweb import *
+from tools.kicreq import kicreq_env
+from tools.kicweb import log, ref, send, cgi_run, root
 from tools.sql import SqlError
 from tools.kicfile import file_get, file_type, name_re
 

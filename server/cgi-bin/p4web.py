@@ -7,8 +7,8 @@ import html
 import importlib.util
 
 import config
-from tools.kicreq import *
-from tools.kicweb import *
+from tools.kicreq import kicreq, kicreq_env
+from tools.kicweb import kicweb, kicdata, log, ref, send, printed, read_body, kicdone, cgi_run, has_file, is_dev, is_name, app_dir, NoPage, NotAllowed
 from tools.sql import SqlError
 from tools.kiclang import kiclang, lang_dir
 from tools.kicutil import kicnav

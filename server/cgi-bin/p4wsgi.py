@@ -10,8 +10,8 @@ from http import HTTPStatus
 sys.pycache_prefix = "/var/cache/flyton/pycache"   # the clone is not the web server's to write
 
 from tools import sql  # noqa: E402
-from tools.kicreq import *  # noqa: E402
-from tools.kicweb import *  # noqa: E402
+from tools.kicreq import kicreq, kicreq_new, kicreq_end  # noqa: E402
+from tools.kicweb import log, send, run_after  # noqa: E402
 import p4web  # noqa: E402
 import p4file  # noqa: E402
 from dispatch import dispatch  # noqa: E402

@@ -1,5 +1,5 @@
-# archive.py: the archive engine. Moves ended sessions (ses -> ses_arc), old
-# logs (logs -> logs_arc) and unused throttle counters, in batches, and deletes the kept answers
+# archive.py: move ended sessions, old logs and unused counters to the archive tables (cron: every night)
+# The archive engine. Moves ended sessions (ses -> ses_arc), old logs (logs -> logs_arc) and unused throttle counters, in batches, and deletes the kept answers
 # of old API calls (calls, gen calls_keep_hours) and ended rate counters (rates); each batch is one transaction (copy, then
 # delete), so a crash or a kill at any point loses no row and copies none twice,
 # and the next run goes on where this one stopped. Every night from cron (install.sh), or:
@@ -23,7 +23,7 @@ jobs = {
 
 
 def archive(argv):
-    a = argparse.ArgumentParser(prog="flyton archive", description="move ended sessions and old logs to the archive tables")
+    a = argparse.ArgumentParser(prog="sudo server/bin/flyton archive")
     a.add_argument("--dry-run", action="store_true", help="only say how many rows would move")
     a.add_argument("--batch", type=int, default=1000, help="rows per transaction (default 1000)")
     a.add_argument("--pause", type=float, default=0, help=argparse.SUPPRESS)   # test hook

@@ -1,4 +1,5 @@
-# drain.sh: flyton drain (server/bin/flyton sources it; cmd_drain runs the command).
+# drain.sh: on|off|status: the balancer's ping gets 503, so the balancer takes this machine out (off: back in)
+# (server/bin/flyton sources this file; cmd_drain runs the command)
 cmd_drain() {
   local f
   if [ "${1:-}" = --help ] || [ $# != 1 ] || ! [[ "$1" =~ ^(on|off|status)$ ]]; then

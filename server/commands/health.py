@@ -1,7 +1,8 @@
-# health.py: is the site up, on this machine: the API ping answers with the
-# database, and a real page is built end to end (as the first active admin, with a
+# health.py: the ping with the database, the login page, and a real page built end to end (--all: every page and method)
+# Is the site up, on this machine: the API ping answers with the database, and a real page is built end to end (as the first active admin, with a
 # session made for the check and removed right after). Used by promote and rollback:
-#   server/bin/flyton health [--all] [URL]       (default http://127.0.0.1)
+#   server/bin/flyton health [--all] [URL]       (default this machine's site)
+#   server/bin/flyton health [--all] HOST|GROUP  the same on a prod machine, or on each of a group's (flyton each)
 # (server/commands/: what the flyton commands run; nothing here runs on import)
 # --all: every page of every app is built by the site too, and every API method is
 # imported, so a release with one broken file is found (and named) before it stays live.
@@ -11,6 +12,7 @@ import sys
 import ssl
 import glob
 import json
+import argparse
 import urllib.error
 import urllib.request
 
@@ -23,9 +25,28 @@ top = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))
 
 
 def health(argv):
-    # flyton health [--all] [URL]: this machine's site; 0 when healthy
-    a = [x for x in argv if x != "--all"]
-    return check(a[0] if a else "http://127.0.0.1", 1 if "--all" in argv else 0)
+    # 0 when healthy
+    a = argparse.ArgumentParser(prog="sudo server/bin/flyton health",
+                                epilog="the dashboard is built as the first active admin, with a session made for the check "
+                                       "and removed right after; --all names the first page or method that fails "
+                                       "(promote and rollback check this way)")
+    a.add_argument("--all", action="store_true", help="also every page of every app, built by the site, and every API method, imported")
+    a.add_argument("where", nargs="?", default="", help="URL (default this machine's site), or HOST or GROUP (server/groups): "
+                                                          "the same check on that prod machine, or on each of the group's")
+    o = a.parse_args(argv)
+    if o.where and "://" not in o.where:
+        # a prod machine or a group: over ssh, by the shell side (flyton each)
+        os.execv(f"{top}/server/bin/flyton", ["flyton", "each", o.where, "health"] + (["--all"] if o.all else []))
+    return check(o.where or local_url(), 1 if o.all else 0)
+
+
+def local_url():
+    # this machine's own site: https when its Apache site serves TLS (a certificate of our own: not checked, below)
+    try:
+        t = open("/etc/apache2/sites-enabled/flyton.conf", encoding="utf-8").read()
+    except OSError:
+        t = ""
+    return "https://127.0.0.1" if re.search(r"(?m)^ *SSLEngine on", t) else "http://127.0.0.1"
 
 
 def check(base, every=0):

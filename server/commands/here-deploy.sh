@@ -1,8 +1,10 @@
-# here-deploy.sh: flyton here-deploy (server/bin/flyton sources it; cmd_here_deploy runs the command).
+# here-deploy.sh: a shipped release goes live on this machine (promote): back up, migrate, switch, reload, check
+# (server/bin/flyton sources this file; cmd_here_deploy runs the command)
 # On the prod machine, for promote: here-deploy ID does it all on one machine; for a group, promote
 # runs --prepare on the first machine (backup, migrations), then --switch on each machine in turn,
 # --done on each at the end, and on a failure --undo on the ones switched and --drop on the others.
 cmd_here_deploy() {
+  [ "${1:-}" != --help ] || { say "usage: server/bin/flyton here-deploy ID [--prepare|--switch|--done|--undo|--drop]   (run by promote, on prod)"; return 0; }
   local id=${1:?release id} how=${2:-all} prev
   [[ "$id" =~ ^[0-9]{8}-[0-9]{6}-[0-9a-f]{4,40}$ ]] || die "no such release name: $id"
   [ -d "$home/releases/$id" ] || die "no release $id"

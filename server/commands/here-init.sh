@@ -1,5 +1,7 @@
-# here-init.sh: flyton here-init (server/bin/flyton sources it; cmd_here_init runs the command).
+# here-init.sh: the first release on a new prod machine, and install.sh --prod there (prod-init)
+# (server/bin/flyton sources this file; cmd_here_init runs the command)
 cmd_here_init() {
+  [ "${1:-}" != --help ] || { say "usage: server/bin/flyton here-init ID [install.sh's options]   (run by prod-init, on prod)"; return 0; }
   local id=${1:?release id}
   shift      # the rest: install.sh's options (--url, --db-...)
   mkdir -p $home/releases $home/shared/files $home/backups

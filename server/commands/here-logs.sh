@@ -1,5 +1,7 @@
-# here-logs.sh: flyton here-logs (server/bin/flyton sources it; cmd_here_logs runs the command).
+# here-logs.sh: this machine's error log, or the whole error of one reference (logs)
+# (server/bin/flyton sources this file; cmd_here_logs runs the command)
 cmd_here_logs() {
+  [ "${1:-}" != --help ] || { say "usage: server/bin/flyton here-logs [REF]   (run by logs, on prod)"; return 0; }
   [ "$(id -u)" = 0 ] || die "run me as root: sudo server/bin/flyton logs (the log is the web server's)"
   local f
   f=$(cfg log_file /var/log/flyton/error.log)

@@ -1,5 +1,7 @@
-# here-releases.sh: flyton here-releases (server/bin/flyton sources it; cmd_here_releases runs the command).
+# here-releases.sh: this machine's releases: which is current, its commit, its last event (releases)
+# (server/bin/flyton sources this file; cmd_here_releases runs the command)
 cmd_here_releases() {
+  [ "${1:-}" != --help ] || { say "usage: server/bin/flyton here-releases   (run by releases, on prod)"; return 0; }
   local cur d mark c info
   cur=$(basename "$(readlink $home/current)")
   printf '%-2s %-34s %-12s %-20s %s\n' "" release commit "last event (UTC)" "by / event"

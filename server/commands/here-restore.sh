@@ -1,5 +1,7 @@
-# here-restore.sh: flyton here-restore (server/bin/flyton sources it; cmd_here_restore runs the command).
+# here-restore.sh: this machine's database from one of its backups, writes held meanwhile (restore)
+# (server/bin/flyton sources this file; cmd_here_restore runs the command)
 cmd_here_restore() {
+  [ "${1:-}" != --help ] || { say "usage: server/bin/flyton here-restore BACKUP [--held]   (run by restore, on prod)"; return 0; }
   local b=${1:?backup} f db side old now tabs ren t
   f=$home/backups/$b.sql.gz
   [ -s "$f" ] || die "no backup $f"

@@ -1,5 +1,7 @@
-# here-rollback.sh: flyton here-rollback (server/bin/flyton sources it; cmd_here_rollback runs the command).
+# here-rollback.sh: this machine runs an older release again (rollback)
+# (server/bin/flyton sources this file; cmd_here_rollback runs the command)
 cmd_here_rollback() {
+  [ "${1:-}" != --help ] || { say "usage: server/bin/flyton here-rollback [RELEASE]   (run by rollback, on prod)"; return 0; }
   local cur prev="" d
   cur=$(basename "$(readlink $home/current)")
   if [ -n "${1:-}" ]; then

@@ -1,4 +1,5 @@
-# logs.sh: flyton logs (server/bin/flyton sources it; cmd_logs runs the command).
+# logs.sh: the tracebacks of pages and API methods: logs [REF] here, logs HOST|GROUP [REF] on prod machines
+# (server/bin/flyton sources this file; cmd_logs runs the command)
 cmd_logs() {
   if [ "${1:-}" = --help ]; then
     say "usage: sudo server/bin/flyton logs [HOST|GROUP] [REF]"

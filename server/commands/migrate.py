@@ -1,6 +1,7 @@
-# migrate.py: versioned schema migrations. Every file of sql/migrations/
-# (NNNN_what.sql) runs once per database, in order; the migrations table records
-# which ran, when, by whom, and the file's sha256. Run it through the project tool:
+# migrate.py: apply the pending files of sql/migrations (--status: what ran; --dry-run: the SQL)
+# Versioned schema migrations. Every file of sql/migrations/ (NNNN_what.sql) runs once per
+# database, in order; the migrations table records which ran, when, by whom, and the file's
+# sha256. Run it through the project tool:
 #   sudo server/bin/flyton migrate              apply what is pending
 #   sudo server/bin/flyton migrate --status     applied / pending / failed, per file
 #   sudo server/bin/flyton migrate --dry-run    the SQL it would run
@@ -30,11 +31,15 @@ class Stop(Exception):
 
 
 def migrate(argv):
-    a = argparse.ArgumentParser(prog="flyton migrate", description="apply the pending files of sql/migrations, in order")
+    a = argparse.ArgumentParser(prog="sudo server/bin/flyton migrate",
+                                epilog="each file runs once, in the order of the numbers; a file changed after it ran is refused."
+                                       " A new file: flyton new migration NAME")
     a.add_argument("--status", action="store_true", help="list every file: applied (when, by whom), pending, failed")
     a.add_argument("--dry-run", action="store_true", help="print the SQL that would run, run nothing")
     a.add_argument("--dir", default=folder, help=argparse.SUPPRESS)   # tests: another folder of migrations
     o = a.parse_args(argv)
+    # as the database's owner account (install.sh: /etc/flyton/owner-USER.cnf): the site's may not change tables
+    os.environ["FLYTON_DB_OWNER"] = "1"
     try:
         lock()
         if o.status:

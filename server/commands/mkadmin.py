@@ -1,15 +1,18 @@
-# mkadmin.py: the first admin user (install.sh step 8). Run again: changes nothing,
-# unless FLYTON_ADMIN_PASSWORD is set, which then becomes admin's password.
-# The import path is set by whoever runs it (install.sh: flyton pypath).
+# mkadmin.py: the first admin user, or a new password for admin from FLYTON_ADMIN_PASSWORD (install.sh)
+# install.sh runs it (its step 8). Run again: changes nothing, unless FLYTON_ADMIN_PASSWORD is set,
+# which then becomes admin's password.
 import os
 import sys
 import secrets
+import argparse
 
 from tools.sql import *
 from tools.db_users import add_user, set_pw, check_pw
 
 
 def mkadmin(argv):
+    argparse.ArgumentParser(prog="sudo [FLYTON_ADMIN_PASSWORD=...] server/bin/flyton mkadmin",
+                            epilog="a new admin's password is made and printed once, when FLYTON_ADMIN_PASSWORD is not set").parse_args(argv)
     pw = os.environ.get("FLYTON_ADMIN_PASSWORD", "")
     w = find_in_sql({"table": "users", "what": "id,sis", "fld": "username", "val": "admin"})
     if w and not pw:

@@ -1,4 +1,4 @@
-# new.py: the scaffold: a new page, API method or table, written the way the rules say.
+# new.py: a new page, API method, table or migration, written the way the rules say, with its test
 #   sudo server/bin/flyton new page notes            client/app/admin/notes.py, def notes(data)
 #                                                    (tab_x, test_x, card_x: in admin/tabs/ .. : tools/pagedirs.py)
 #   sudo server/bin/flyton new api note_add          server/apis/api/api_note_add.py, def api_note_add(data)
@@ -37,7 +37,8 @@ class Refused(Exception):
 
 
 def new(argv):
-    a = argparse.ArgumentParser(prog="flyton new", description="write a new page, API method, table or migration the Flyton way")
+    a = argparse.ArgumentParser(prog="server/bin/flyton new",
+                                epilog="page: client/app/<app>/NAME.py (tab_x, test_x, card_x: in a group's folder); api: server/apis/api/api_NAME.py; table: sql/migrations/NNNN_NAME.sql, its entry in sql/tables.sql and server/apis/tools/db_NAME.py; migration: sql/migrations/NNNN_NAME.sql. Each writes a test in tests/ too.")
     a.add_argument("kind", choices=["page", "api", "table", "migration"])
     a.add_argument("name")
     a.add_argument("--app", default="admin", help="page: the app folder of client/app (default admin, app=start)")
@@ -246,6 +247,9 @@ db_owned = '''# db_@name@.py: the @name@ table, the db_<table>.py way: @name@_li
 # Every call takes the owner's user_id: a user reaches only their own rows.
 from tools.sql import *
 
+# what `from tools.db_@name@ import *` gives: this tool's own names, no other's
+__all__ = ["db_@name@", "@name@_list", "@name@_get", "@name@_chk", "@name@_add", "@name@_set"]
+
 
 def db_@name@(user_id):
     # how many active rows the user has
@@ -268,20 +272,23 @@ def @name@_get(user_id, id):
 
 
 @chk@def @name@_add(user_id, name):
-    # {"status": False, "err": "quota", "quota": n} when the user has config.py quotas["@name@"] rows already
+    # {"status": 0, "err": "quota", "quota": n} when the user has config.py quotas["@name@"] rows already
     # (quotas["default"], 10000, without a line of its own)
     return insert_in_quota({"table": "@name@", "set": {"user_id": user_id, "name": name}, "data": {}}, user_id)
 
 
 def @name@_set(user_id, id, s):
-    # change the user's own row ({"is_active": 0} deletes it); {"status": False} when it is not theirs
+    # change the user's own row ({"is_active": 0} deletes it); {"status": 0} when it is not theirs
     if not @name@_get(user_id, id):
-        return {"status": False, "err": "no such row"}
+        return {"status": 0, "err": "no such row"}
     return insert_to_sql({"table": "@name@", "id": {"id": id, "user_id": user_id}, "set": s})
 '''
 
 db_plain = '''# db_@name@.py: the @name@ table, the db_<table>.py way: @name@_list, @name@_get, @name@_chk, @name@_add, @name@_set.
 from tools.sql import *
+
+# what `from tools.db_@name@ import *` gives: this tool's own names, no other's
+__all__ = ["db_@name@", "@name@_list", "@name@_get", "@name@_chk", "@name@_add", "@name@_set"]
 
 
 def db_@name@():
@@ -309,9 +316,9 @@ def @name@_get(id):
 
 
 def @name@_set(id, s):
-    # change a row ({"is_active": 0} deletes it); {"status": False} when there is none
+    # change a row ({"is_active": 0} deletes it); {"status": 0} when there is none
     if not @name@_get(id):
-        return {"status": False, "err": "no such row"}
+        return {"status": 0, "err": "no such row"}
     return insert_to_sql({"table": "@name@", "id": id, "set": s})
 '''
 
@@ -361,7 +368,7 @@ def test_@name@_a_user_has_at_most_the_quota_and_the_list_comes_a_page_at_a_time
     config.quotas = {"@name@": 3}
     try:
         ids = [@name@_add(a, f"n{i}")["id"] for i in range(3)]
-        assert @name@_add(a, "one more") == {"status": False, "err": "quota", "quota": 3}
+        assert @name@_add(a, "one more") == {"status": 0, "err": "quota", "quota": 3}
     finally:
         vars(config).pop("quotas", None)
         vars(config).update(was)

@@ -1,9 +1,11 @@
-# passwd.py: a new password for a user, from the shell (a forgotten admin password):
+# passwd.py: a new password for a user (a forgotten admin password); ends that user's sessions
+# From the shell:
 #   sudo server/bin/flyton passwd USERNAME [--no-mfa]   asks twice (or reads two lines from a pipe)
 # The user's live sessions and "forgot password" links end: whoever was logged in logs in again.
 # --no-mfa also turns two-step login off (a lost phone, or someone else's authenticator).
 import sys
 import getpass
+import argparse
 
 from tools.sql import *
 from tools.db_users import db_users, set_pw
@@ -13,12 +15,13 @@ from tools.throttle import throttle_clear
 
 
 def passwd(argv):
-    # flyton passwd USERNAME [--no-mfa]
-    a = [x for x in argv if x != "--no-mfa"]
-    if len(a) != 1:
-        print("usage: sudo server/bin/flyton passwd USERNAME [--no-mfa]", file=sys.stderr)
-        return 2
-    return set_new(a[0], 1 if "--no-mfa" in argv else 0)
+    a = argparse.ArgumentParser(prog="sudo server/bin/flyton passwd",
+                                epilog="asks for the new password twice (or reads two lines from a pipe); 8 characters or more. "
+                                       "The user's live sessions and reset links end.")
+    a.add_argument("username")
+    a.add_argument("--no-mfa", action="store_true", help="two-step login off too (a lost phone)")
+    o = a.parse_args(argv)
+    return set_new(o.username, 1 if o.no_mfa else 0)
 
 
 def set_new(username, nomfa=0):

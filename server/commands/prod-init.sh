@@ -1,4 +1,5 @@
-# prod-init.sh: flyton prod-init (server/bin/flyton sources it; cmd_prod_init runs the command).
+# prod-init.sh: install Flyton on a new prod machine (mod_wsgi, prod mode, its database, or one of its own)
+# (server/bin/flyton sources this file; cmd_prod_init runs the command)
 cmd_prod_init() {
   if [ "${1:-}" = --help ]; then
     say "usage: sudo server/bin/flyton prod-init HOST [--url https://www.example.com]"

@@ -1,4 +1,5 @@
-# promote.sh: flyton promote (server/bin/flyton sources it; cmd_promote runs the command).
+# promote.sh: ship the committed code to HOST|GROUP: the gate, a backup, migrations, switch, reload, every page checked
+# (server/bin/flyton sources this file; cmd_promote runs the command)
 cmd_promote() {
   if [ "${1:-}" = --help ]; then
     say "usage: sudo server/bin/flyton promote HOST|GROUP [--skip-tests]"

@@ -1,4 +1,5 @@
-# pypath.sh: flyton pypath (server/bin/flyton sources it; cmd_pypath runs the command).
+# pypath.sh: print the import path (server/pypath, after the folder of config.py), for PYTHONPATH
+# (server/bin/flyton sources this file; cmd_pypath runs the command)
 cmd_pypath() {
   if [ "${1:-}" = --help ]; then
     say "usage: server/bin/flyton pypath"

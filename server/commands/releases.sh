@@ -1,4 +1,5 @@
-# releases.sh: flyton releases (server/bin/flyton sources it; cmd_releases runs the command).
+# releases.sh: the releases on HOST|GROUP: which is current, which commit, when, by whom
+# (server/bin/flyton sources this file; cmd_releases runs the command)
 cmd_releases() {
   if [ "${1:-}" = --help ]; then
     say "usage: sudo server/bin/flyton releases HOST|GROUP"

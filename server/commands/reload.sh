@@ -1,4 +1,5 @@
-# reload.sh: flyton reload (server/bin/flyton sources it; cmd_reload runs the command).
+# reload.sh: load changed code into the running site (graceful: requests in flight finish); reload GROUP
+# (server/bin/flyton sources this file; cmd_reload runs the command)
 cmd_reload() {
   if [ "${1:-}" = --help ]; then
     say "usage: sudo server/bin/flyton reload [SITE] [URL]"

@@ -1,4 +1,5 @@
-# restore.sh: flyton restore (server/bin/flyton sources it; cmd_restore runs the command).
+# restore.sh: the database of HOST|GROUP from a backup: writes held meanwhile, a side database first, then a swap
+# (server/bin/flyton sources this file; cmd_restore runs the command)
 cmd_restore() {
   if [ "${1:-}" = --help ]; then
     say "usage: sudo server/bin/flyton restore HOST|GROUP BACKUP [--yes]"

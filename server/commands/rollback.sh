@@ -1,4 +1,5 @@
-# rollback.sh: flyton rollback (server/bin/flyton sources it; cmd_rollback runs the command).
+# rollback.sh: HOST|GROUP runs the release before the current one, or RELEASE
+# (server/bin/flyton sources this file; cmd_rollback runs the command)
 cmd_rollback() {
   if [ "${1:-}" = --help ]; then
     say "usage: sudo server/bin/flyton rollback HOST|GROUP [RELEASE]"

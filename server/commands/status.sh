@@ -1,4 +1,5 @@
-# status.sh: flyton status (server/bin/flyton sources it; cmd_status runs the command).
+# status.sh: which runtime serves the site, is it healthy, is it in the balancer's service (status HOST|GROUP)
+# (server/bin/flyton sources this file; cmd_status runs the command)
 cmd_status() {
   if [ "${1:-}" = --help ]; then
     say "usage: sudo server/bin/flyton status [HOST|GROUP]"

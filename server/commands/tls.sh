@@ -1,4 +1,5 @@
-# tls.sh: flyton tls (server/bin/flyton sources it; cmd_tls runs the command).
+# tls.sh: the certificate of a prod site (yours, or a self-signed one for a first run)
+# (server/bin/flyton sources this file; cmd_tls runs the command)
 tls_check() {
   # the certificate and key can be read, are PEM, belong together, and the certificate is valid now
   [[ "$1" =~ ^/[A-Za-z0-9._/@+-]+$ ]] && [[ "$2" =~ ^/[A-Za-z0-9._/@+-]+$ ]] ||

@@ -1,4 +1,5 @@
-# vhost.sh: flyton vhost (server/bin/flyton sources it; cmd_vhost runs the command).
+# vhost.sh: print the Apache site of a Flyton instance (install.sh and tests/run use it)
+# (server/bin/flyton sources this file; cmd_vhost runs the command)
 cmd_vhost() {
   # vhost [--tls CERT KEY [--redirect ADDRS]] NAME ADDRS RUNTIME [PROCS THREADS]: the site, for stdout
   local cert="" key="" redir="" https=""

@@ -4,7 +4,7 @@ from tools.sql import *
 from tools.kicutil import *
 from tools.kiclang import *
 from tools.db_users import *
-from tools.kicreq import has_role
+from tools.db_ses import is_ses_role
 
 
 def header(data):
@@ -12,7 +12,7 @@ def header(data):
     u = my_user()
     who = esc(u.get("FirstName") or u.get("username", ""))
     site = esc(getattr(config, "site_name", "Flyton"))
-    users = kicmenu("users", ses, txt("Users"), "nav-link") if has_role("admin") else ""
+    users = kicmenu("users", ses, txt("Users"), "nav-link") if is_ses_role(ses, "admin") else ""
     # narrow screens (a phone): the links, the name and Logout fold under the toggler
     return f"""<nav class="navbar navbar-expand-md bg-body-tertiary mb-3" id=kicheader>
       <div class=container-fluid>

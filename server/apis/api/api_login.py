@@ -5,6 +5,7 @@ from tools.sql import *
 from tools.kicapi import *
 from tools.kicweb import client_ip
 from tools.db_users import *
+from tools.db_users import use_step
 from tools.db_ses import *
 from tools.db_log import *
 from tools.kictotp import check_totp

@@ -5,6 +5,7 @@ from tools.sql import *
 from tools.kicapi import *
 from tools.kicweb import client_ip
 from tools.db_users import *
+from tools.db_users import hash_pw
 from tools.db_ses import end_user_ses
 from tools.db_log import add_log
 from tools.db_pwreset import pwreset_end

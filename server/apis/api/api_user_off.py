@@ -3,6 +3,7 @@ from tools.sql import *
 from tools.kicapi import *
 from tools.kicweb import need_role
 from tools.db_log import *
+from tools.db_ses import end_user_ses
 from tools.db_pwreset import pwreset_end
 
 
@@ -19,7 +20,7 @@ def api_user_off(data):
         api_err("No such user")
         return
     insert_to_sql({"table": "users", "id": uid, "set": {"is_active": 0}})
-    sql("UPDATE ses SET is_active = 0 WHERE user_id = %s", (uid,))
+    end_user_ses(uid)     # every session of the user ends
     pwreset_end(uid)      # a mailed link must not bring a deactivated user back
     add_log("user_off", str(uid), {"by": data["s"]["my_user_id"]})
     api_ok()

@@ -9,6 +9,9 @@ import hashlib
 
 from tools.sql import *
 
+# what `from tools.db_calls import *` gives: this tool's own names, no other's (docs/tools.md)
+__all__ = ["db_calls"]
+
 rid_re = re.compile(r"^[A-Za-z0-9_-]{16,64}\Z")
 
 

@@ -2,6 +2,9 @@
 from tools.sql import *
 from tools.sql import apart
 
+# what `from tools.db_log import *` gives: this tool's own names, no other's (docs/tools.md)
+__all__ = ["db_log", "add_log", "add_log_res", "add_log_apart"]
+
 
 def db_log(n=50, act_type=""):
     # the newest n log rows (of one act_type when given), as tuples

@@ -8,6 +8,9 @@ import secrets
 
 from tools.sql import *
 
+# what `from tools.db_pwreset import *` gives: this tool's own names, no other's (docs/tools.md)
+__all__ = ["db_pwreset", "pwreset_new", "pwreset_use", "pwreset_email", "pwreset_pending", "pwreset_end"]
+
 token_re = re.compile(r"^[A-Za-z0-9_-]{40,60}\Z")
 
 

@@ -7,6 +7,9 @@ from tools.sql import *
 from tools.kicreq import kicreq, has_role
 from tools.db_users import user_of, roles_of
 
+# what `from tools.db_ses import *` gives: this tool's own names, no other's (docs/tools.md)
+__all__ = ["db_ses", "create_new_ses", "check_ses", "is_ses", "add2ses", "is_ses_role", "end_ses", "end_user_ses", "ses_list", "ses_key"]
+
 ses_cols = ("ses_id", "ses_data", "ses_idle", "ses_age", "ses_idle_min", "ses_life_hours", "sis")   # not the user's
 tok_re = re.compile(r"^[A-Za-z0-9_\-]{20,128}\Z")
 
@@ -79,9 +82,8 @@ def check_ses(ses):
     return 1 if db_ses(ses) else 0
 
 
-def is_ses(ses):
-    # the contract's other name of check_ses
-    return check_ses(ses)
+# the contract's other name of check_ses: the same function (docs/tools.md teaches check_ses)
+is_ses = check_ses
 
 
 def ses_touch(ses, page="", w=None):
@@ -99,7 +101,7 @@ def ses_touch(ses, page="", w=None):
 def add2ses(ses, d):
     # save keys into the session's data: they are in data["s"] on every next page
     if not is_token(ses):
-        return {"status": False, "err": "bad session"}
+        return {"status": 0, "err": "bad session"}
     return add_to_data("ses", ses_key(ses), d)
 
 
@@ -117,7 +119,7 @@ def is_ses_role(ses, role):
 def end_ses(ses):
     # the session is over (logout, expiry): the row stays, inactive
     if not is_token(ses):
-        return {"status": False, "err": "bad session"}
+        return {"status": 0, "err": "bad session"}
     return insert_to_sql({"table": "ses", "id": ses_key(ses), "set": {"is_active": 0}})
 
 

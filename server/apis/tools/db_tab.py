@@ -2,6 +2,9 @@
 # codes of a field, _prov a list of providers.
 from tools.sql import *
 
+# what `from tools.db_tab import *` gives: this tool's own names, no other's (docs/tools.md)
+__all__ = ["db_tab", "list_gen_tab", "list_tab_dict"]
+
 
 def db_tab(key1):
     # the gen row key1 as {"id", "val", "data"}, or {}

@@ -3,6 +3,9 @@
 from tools.sql import *
 from tools.kicapi import api_id
 
+# what `from tools.db_todo import *` gives: this tool's own names, no other's (docs/tools.md)
+__all__ = ["db_todo", "todo_list", "todo_get", "todo_chk", "todo_add", "todo_set"]
+
 # a title: kept as typed (pages escape it); only control characters are refused
 name_rule = ("Title", {"min": 1, "max": 200, "regex": r"[^\x00-\x1f\x7f]*"})
 # what may be edited in place (tools/kicedit.py): the title, by the todo's owner
@@ -46,12 +49,12 @@ def todo_chk(i):
 
 
 def todo_add(user_id, name):
-    # {"status": False, "err": "quota", "quota": n} when the user has config.py quotas["todo"] todos already
+    # {"status": 0, "err": "quota", "quota": n} when the user has config.py quotas["todo"] todos already
     return insert_in_quota({"table": "todo", "set": {"user_id": user_id, "name": name}, "data": {}}, user_id)
 
 
 def todo_set(user_id, id, s):
-    # change the user's own todo; {"status": False} when it is not theirs
+    # change the user's own todo; {"status": 0} when it is not theirs
     if not todo_get(user_id, id):
-        return {"status": False, "err": "no such todo"}
+        return {"status": 0, "err": "no such todo"}
     return insert_to_sql({"table": "todo", "id": {"id": id, "user_id": user_id}, "set": s})

@@ -6,6 +6,9 @@ import unicodedata
 from tools.sql import *
 from tools.kicreq import kicreq
 
+# what `from tools.db_users import *` gives: this tool's own names, no other's (docs/tools.md)
+__all__ = ["db_users", "my_user", "roles_of", "add_user", "set_pw", "check_pw", "norm_user", "look_taken", "email_taken"]
+
 pw_n, pw_r, pw_p = 2 ** 14, 8, 1     # scrypt work factor: about 16 MB and 50 ms a check
 # what an unknown username is checked against, so that it costs what a known one does
 # (a constant: made once per process it cost CGI one more scrypt per unknown name)
@@ -103,22 +106,22 @@ def check_pw(p, sis):
 
 
 def add_user(username, password, roles=[], first="", last="", data={}):
-    # a new user; returns the insert_to_sql result (status False when the name is
+    # a new user; returns the insert_to_sql result (status 0 when the name is
     # taken or a role is not one of gen "roles"). The name is kept as norm_user spells it.
     username = norm_user(username)
     if find_in_sql({"table": "users", "fld": "username", "val": username}):
-        return {"status": False, "err": "username taken"}
+        return {"status": 0, "err": "username taken"}
     known = gen_data().get("roles", {}).get("data", {})
     bad = [r for r in roles if r not in known]
     if bad:
-        return {"status": False, "err": f"unknown role: {bad[0]}"}
+        return {"status": 0, "err": f"unknown role: {bad[0]}"}
     try:
         return insert_to_sql({"table": "users", "set": {"username": username, "sis": hash_pw(password),
                               "Roles": list(roles), "FirstName": first, "LastName": last}, "data": dict(data)})
     except SqlError as e:
         if e.errno != 1062:    # 1062: the same name, added a moment ago by another request
             raise
-        return {"status": False, "err": "username taken"}
+        return {"status": 0, "err": "username taken"}
 
 
 def email_taken(e, user_id=0):

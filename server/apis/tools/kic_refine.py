@@ -3,6 +3,9 @@
 import re
 import datetime
 
+# nothing for a star-import: kic_refine and validate_email are tools.sql's (the contract's door to them)
+__all__ = []
+
 email_re = re.compile(r"^[A-Za-z0-9._%+\-']{1,64}@[A-Za-z0-9\-]{1,63}(\.[A-Za-z0-9\-]{1,63})+\Z")
 ctrl_re = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 

@@ -3,6 +3,9 @@
 # context, so each request starts with none.
 from tools.kicreq import kicreq
 
+# what `from tools.kicapi import *` gives: this tool's own names, no other's (docs/tools.md)
+__all__ = ["kicapi", "api_ok", "api_err", "api_id", "api_paging"]
+
 
 def kicapi():
     # the answer given so far (a dict; empty when the method gave none)

@@ -10,6 +10,9 @@ from tools.db_users import email_taken
 from tools.db_pwreset import pwreset_new, minutes
 from tools.db_log import add_log
 
+# what `from tools.kicconfirm import *` gives: this tool's own names, no other's (docs/tools.md)
+__all__ = ["kicconfirm"]
+
 
 def kicconfirm(uid, username, e, old, ip):
     # the link goes to e, and the old address (when there is one) is told

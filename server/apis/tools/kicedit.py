@@ -21,6 +21,9 @@ from tools.kicutil import esc
 from tools.kicapi import api_id
 from tools.kicreq import has_role
 
+# what `from tools.kicedit import *` gives: this tool's own names, no other's (docs/tools.md)
+__all__ = ["kicedit"]
+
 table_re = re.compile(r"^[a-z][a-z0-9_]{0,40}\Z")
 field_re = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,40}\Z")
 here = os.path.dirname(os.path.abspath(__file__))

@@ -10,6 +10,9 @@ import secrets
 
 from tools.sql import *
 
+# what `from tools.kicfile import *` gives: this tool's own names, no other's (docs/tools.md)
+__all__ = ["kicfile", "file_get", "file_off"]
+
 name_re = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}\Z")
 # served as themselves in the browser; any other type is a download (an .html or .svg sent by
 # a user must never run as a page of this site)

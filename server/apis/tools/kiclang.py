@@ -5,6 +5,9 @@ import json
 
 from tools.kicreq import kicreq
 
+# what `from tools.kiclang import *` gives: this tool's own names, no other's (docs/tools.md)
+__all__ = ["kiclang", "txt"]
+
 here = os.path.dirname(os.path.abspath(__file__))
 words = {}          # lang -> dictionary, read once per process
 rtl = {"he", "ar", "fa", "ur"}

@@ -3,7 +3,7 @@
 #   mail = {"host": "localhost", "port": 25, "tls": "", "user": "", "password": "",
 #           "from": "Flyton <noreply@localhost>", "timeout": 10}
 #   tls: "" plain (a relay on the box), "starttls" (port 587), "ssl" (port 465)
-# A send never raises: it answers {"status": True} or {"status": False, "err": ...}, and a
+# A send never raises: it answers {"status": 1} or {"status": 0, "err": ...}, and a
 # failure is written to the error log.
 import ssl
 import smtplib
@@ -12,6 +12,9 @@ from email.utils import make_msgid, formatdate
 
 import config
 from tools.kic_refine import validate_email
+
+# what `from tools.kicmail import *` gives: this tool's own names, no other's (docs/tools.md)
+__all__ = ["kicmail"]
 
 defaults = {"host": "localhost", "port": 25, "tls": "", "user": "", "password": "",
             "from": "Flyton <noreply@localhost>", "timeout": 10}
@@ -40,7 +43,7 @@ def kicmail(to, subject, text, html=""):
         send(c, m)
     except (OSError, smtplib.SMTPException, ssl.SSLError) as e:
         return fail(f"could not send to {to} through {c['host']}:{c['port']}: {e.__class__.__name__}: {e}")
-    return {"status": True}
+    return {"status": 1}
 
 
 def capped(to, uid=None):
@@ -83,4 +86,4 @@ def send(c, m):
 def fail(err):
     from tools.kicweb import log
     log(f"kicmail: {err}")
-    return {"status": False, "err": err}
+    return {"status": 0, "err": err}

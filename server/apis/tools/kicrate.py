@@ -23,6 +23,9 @@ import config
 from tools.sql import sql, SqlError, apart, close
 from tools.kicweb import client_ip, log
 
+# what `from tools.kicrate import *` gives: this tool's own names, no other's (docs/tools.md)
+__all__ = ["kicrate"]
+
 periods = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 default = "300/minute per user"
 parsed = {}      # rule text -> [(most, seconds, by)], made once per process

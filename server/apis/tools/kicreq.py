@@ -8,7 +8,7 @@
 #   data    the one argument of the page or method (kicdata)
 #   ses     the session token, s its data (data["s"], the same dict), row the db_ses row,
 #           u its user (as get_record gives it, no sis: my_user())
-#   roles   the user's roles (a list: has_role())
+#   roles   the user's roles (a list: is_ses_role(), need_role())
 #   answer  the API method's answer (api_ok / api_err)
 #   lang    the language of txt()
 #   out     what print() writes while a page is built (None: not building a page)
@@ -18,6 +18,9 @@
 import _thread   # threading.local without importing threading: 1 ms less for every CGI request
 
 import config
+
+# what `from tools.kicreq import *` gives: this tool's own names, no other's (docs/tools.md)
+__all__ = ["kicreq", "kicreq_env", "after_answer"]
 
 local = _thread._local()
 
@@ -44,7 +47,8 @@ def kicreq_end():
 
 
 def has_role(role):
-    # 1 when this request's user has the role: the one role check (read with the session, no query)
+    # 1 when this request's user has the role (read with the session, no query): what
+    # is_ses_role (tools/db_ses.py, the one role check pages and methods use) reads
     return 1 if role in kicreq()["roles"] else 0
 
 

@@ -6,6 +6,9 @@ import struct
 import secrets
 import urllib.parse
 
+# what `from tools.kictotp import *` gives: this tool's own names, no other's (docs/tools.md)
+__all__ = ["kictotp", "new_secret", "otp_uri", "check_totp"]
+
 
 def kictotp(secret, t=None, digits=6, step=30, algo="sha1"):
     # the code of a base32 secret at time t (now when None)

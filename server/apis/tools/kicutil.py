@@ -7,6 +7,9 @@ import html
 import datetime
 import urllib.parse
 
+# what `from tools.kicutil import *` gives: this tool's own names, no other's (docs/tools.md)
+__all__ = ["kicutil", "esc", "kicnav", "kicmenu", "kicbutton0", "kicbutton", "kiccard", "kic_collapse", "kicselect", "kicinput", "kic_date"]
+
 
 def kicutil():
     # the names of the helpers, for a quick look in a shell

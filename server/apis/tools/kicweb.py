@@ -9,10 +9,13 @@ import importlib
 import urllib.parse
 
 from tools import sql
-from tools.kicreq import *
+from tools.kicreq import kicreq, kicreq_env, kicreq_new, after_by
 from tools.pagedirs import pagedirs
 from tools.db_ses import ses_load, ses_touch, is_ses_role
 from tools.kiclang import kiclang
+
+# what `from tools.kicweb import *` gives: this tool's own names, no other's (docs/tools.md)
+__all__ = ["kicweb", "need_role", "run_page", "client_ip", "kicdata", "log"]
 
 name_re = re.compile(r"^[a-z0-9_]{1,60}\Z")
 here = os.path.dirname(os.path.abspath(__file__))

@@ -4,6 +4,10 @@
 #   test...  -> client/app/<app>/test/     test_mail   -> admin/test/test_mail.py
 #   card_... -> client/app/<app>/cards/    card_sales  -> admin/cards/card_sales.py
 # The folder comes from this list only, never from the request.
+
+# what `from tools.pagedirs import *` gives: this tool's own names, no other's (docs/tools.md)
+__all__ = ["pagedirs"]
+
 groups = [("card_", "cards"), ("test", "test"), ("tab", "tabs")]
 
 

@@ -10,6 +10,9 @@ from tools.db_log import add_log_apart
 from tools.kictotp import check_totp
 from tools.throttle import throttle, throttle_ok, throttle_fail, wait_text
 
+# what `from tools.reauth import *` gives: this tool's own names, no other's (docs/tools.md)
+__all__ = ["reauth"]
+
 
 def reauth(data, pfld="p", cfld="code"):
     # the user's record when the input holds the proof, else None (api_err has answered)

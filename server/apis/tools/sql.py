@@ -14,6 +14,9 @@ import _mysql_connector as cdb
 
 import config
 
+# what `from tools.sql import *` gives: this tool's own names, no other's (docs/tools.md)
+__all__ = ["find_in_sql", "insert_to_sql", "insert_in_quota", "sql_order", "sql_next", "count_in_sql", "get_data", "add_to_data", "get_record", "gen_data", "get_next_counter", "kic_sql", "kic_sql_delete", "kic_refine", "validate_email", "sql", "begin", "commit", "rollback", "apart", "parse_json", "SqlError"]
+
 DbError = cdb.MySQLInterfaceError     # the driver's; sql.py turns it into SqlError
 # one connection per thread, kept across requests by the persistent runtime:
 # local.db the connection, local.tx how deep our transaction is (0 none, 2 and more:
@@ -509,7 +512,7 @@ def insert_to_sql(r):
 def insert_in_quota(r, user_id):
     # insert_to_sql(r) for a new row of user_id (r["set"] holds it), unless the user has the
     # table's quota of active rows already: config.py quotas = {"default": 10000, "todo": 1000};
-    # then {"status": False, "err": "quota", "quota": n} and nothing is written. The user's row is
+    # then {"status": 0, "err": "quota", "quota": n} and nothing is written. The user's row is
     # locked while the rows are counted, so adds in parallel never pass the quota.
     q = getattr(config, "quotas", None) or {}
     try:
@@ -522,7 +525,7 @@ def insert_in_quota(r, user_id):
         n = run(f"SELECT COUNT(*) FROM {qn(r['table'])} WHERE user_id = %s AND is_active = 1", (user_id,))[0][0][0]
         if n >= most:
             rollback()
-            return {"status": False, "err": "quota", "quota": most}
+            return {"status": 0, "err": "quota", "quota": most}
         w = insert_to_sql(r)
         commit()
         return w
@@ -774,8 +777,9 @@ def get_next_counter(field, type1, data={}):
 
 
 def kic_sql(q, elr=0, args=()):
-    # raw sql: the rules say don't. Never put user input into q; pass it in args.
-    rows, n, last = run(q, args)
+    # the seed's name of sql(q, args) (the rules say don't): its rows, or with elr=1 {"status": 1,
+    # "row_count", "results"}. Never put user input into q; pass it in args.
+    rows, n, last = sql(q, args)
     if elr:
         return {"status": 1, "row_count": n, "results": rows}
     return rows

@@ -28,6 +28,9 @@ from tools.sql import *
 from tools.sql import apart
 import tools.sql as sqlmod
 
+# what `from tools.throttle import *` gives: this tool's own names, no other's (docs/tools.md)
+__all__ = ["throttle", "throttle_ok", "throttle_fail", "throttle_clear", "wait_text"]
+
 busy_s = 10      # how long a check waits for the checks in flight from its address
 
 

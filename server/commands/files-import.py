@@ -1,11 +1,12 @@
-# filesimport.py: the files of client/pages/files/ (on prod the machine's /srv/flyton/shared/files/)
-# into the database (table files, tools/kicfile.py) under the names their URLs have, so every web
+# files-import.py: the files of client/pages/files/ into the database (uploads live there: every node serves them)
+# The files of client/pages/files/ (on prod the machine's /srv/flyton/shared/files/) into the database (table files, tools/kicfile.py) under the names their URLs have, so every web
 # node serves them and a backup holds them:
 #   sudo server/bin/flyton files-import [DIR]
 # A name the database has already is skipped, so it can run again (on each node); the files stay
 # on disk, and the site serves the database's copy first.
 import os
 import sys
+import argparse
 
 import config
 from tools.sql import *
@@ -14,8 +15,12 @@ from tools.kicfile import file_put, name_re
 root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def filesimport(argv):
-    d = argv[0] if argv else os.path.join(root, "client", "pages", "files")
+def files_import(argv):
+    a = argparse.ArgumentParser(prog="sudo server/bin/flyton files-import",
+                                epilog="names there already are skipped, so it can run again (on each node)")
+    a.add_argument("dir", nargs="?", default=os.path.join(root, "client", "pages", "files"),
+                   help="the folder (default client/pages/files; on prod /srv/flyton/shared/files)")
+    d = a.parse_args(argv).dir
     if not os.path.isdir(d):
         print(f"flyton files-import: no folder {d}", file=sys.stderr)
         return 1
@@ -39,4 +44,4 @@ def filesimport(argv):
 
 
 if __name__ == "__main__":
-    sys.exit(filesimport(sys.argv[1:]))
+    sys.exit(files_import(sys.argv[1:]))

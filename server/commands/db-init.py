@@ -1,5 +1,5 @@
-# dbinit.py: the site's database on a database server of its own (RDS, Aurora, a database
-# machine), made with only the grants such a server gives its master user (no root, no socket,
+# db-init.py: the database and its accounts on a database server of its own (RDS, a database machine)
+# The site's database on a database server of its own (RDS, Aurora, a database machine), made with only the grants such a server gives its master user (no root, no socket,
 # no other schema touched):
 #   sudo FLYTON_DB_MASTER_PASSWORD=... server/bin/flyton db-init --host H [--port 3306] [--ca FILE]
 #        --master USER [--name flyton] [--user flyton] [--from %] [--copy]
@@ -28,8 +28,12 @@ owner_grants = ("SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, INDEX, ALTER, REF
 from_re = re.compile(r"^[A-Za-z0-9_.%:-]{1,60}\Z")
 
 
-def dbinit(argv):
-    a = argparse.ArgumentParser(prog="flyton db-init", description="the site's database on a database server of its own")
+def db_init(argv):
+    a = argparse.ArgumentParser(prog="sudo FLYTON_DB_MASTER_PASSWORD=... server/bin/flyton db-init",
+                                epilog="made with the master user's grants only: the database, the site's account (rows) and the owner "
+                                       "(tables), TLS checked against --ca; writes config.py's db and /etc/flyton/owner-USER.cnf. "
+                                       "Then: flyton migrate. The password is asked when FLYTON_DB_MASTER_PASSWORD is not set. "
+                                       "--copy: a running box moving to RDS (stop its Apache meanwhile); the new database must have no table yet.")
     a.add_argument("--host", required=True, help="the database server's name or address")
     a.add_argument("--port", type=int, default=3306)
     a.add_argument("--ca", default="", help="CA file of the server's certificate (TLS, checked); the RDS bundle on AWS")
@@ -180,4 +184,4 @@ def fail(msg):
 
 
 if __name__ == "__main__":
-    sys.exit(dbinit(sys.argv[1:]))
+    sys.exit(db_init(sys.argv[1:]))

@@ -52,34 +52,42 @@ def http(path, body=None, method=None, headers=None):
 json_type = {"Content-Type": "application/json"}
 
 
-def api(meth, inp=None, ses="", uses="", raw=None):
-    # (status, answer dict) of a call like call_server(meth, inp)
-    body = raw if raw is not None else json.dumps({"info": {"os": "a", "ses": ses, "uses": uses}, "input": inp or {}})
-    st, h, t = http(f"/cgi-bin/api?meth={meth}", body, "POST", json_type)
-    return st, json.loads(t)
+def ses_of(user):
+    # a user fixture (its "ses"), a token, or nobody
+    if isinstance(user, dict):
+        return user.get("ses", "")
+    return user or ""
 
 
-def api_from(addr, meth, inp=None, ses=""):
-    # (status, answer dict) of a call sent from another loopback address (127.0.0.x):
-    # the site sees another client address, as from another machine
-    import http.client
+# The test client over HTTP, to the site under test. inproc.py's api() and page() take the same
+# arguments and give the same answers in process: a test file moves between the two by its import line.
+def api(meth, inp=None, user=None, uses="", raw=None, addr=""):
+    # (status, the answer's "server" dict) of a call like call_server(meth, inp); addr: sent from
+    # that loopback address (127.0.0.x), so the site sees another client, as from another machine
+    body = raw if raw is not None else json.dumps({"info": {"os": "a", "ses": ses_of(user), "uses": uses}, "input": inp or {}})
+    if not addr:
+        st, h, t = http(f"/cgi-bin/api?meth={meth}", body, "POST", json_type)
+        return st, json.loads(t)["server"]
+    from http.client import HTTPConnection
     from urllib.parse import urlsplit
     s = urlsplit(site)
-    c = http.client.HTTPConnection(s.hostname, s.port, timeout=30, source_address=(addr, 0))
+    c = HTTPConnection(s.hostname, s.port, timeout=30, source_address=(addr, 0))
     try:
-        body = json.dumps({"info": {"os": "a", "ses": ses, "uses": ""}, "input": inp or {}})
-        c.request("POST", f"/cgi-bin/api?meth={meth}", body, {"Content-Type": "application/json"})
+        c.request("POST", f"/cgi-bin/api?meth={meth}", body, json_type)
         r = c.getresponse()
-        return r.status, json.loads(r.read().decode("utf-8"))
+        return r.status, json.loads(r.read().decode("utf-8"))["server"]
     finally:
         c.close()
 
 
-def page(ses, rpage="", app="start", more=""):
-    q = f"/cgi-bin/p?app={quote(app)}&r=309012&ses={quote(ses)}"
+def page(rpage="", user=None, app="start", more=""):
+    # (status, html) of /cgi-bin/p?app=..&r=309012&ses=..&rpage=..; more: the query's rest ("&q=a%25");
+    # its headers: http()
+    q = f"/cgi-bin/p?app={quote(app)}&r=309012&ses={quote(ses_of(user))}"
     if rpage:
         q += f"&rpage={quote(rpage)}"
-    return http(q + more)
+    st, h, t = http(q + more)
+    return st, t
 
 
 def this_clone_is_the_site():

@@ -6,6 +6,7 @@
 # (the runtimes, Apache's config, headers on the wire, TLS, the browser) is tested over HTTP.
 #   st, h = page("todo", user)                 (status, html)
 #   st, a = api("api_todo_add", {"name": "x"}, user)     (status, the "server" dict)
+# conftest.py's api() and page() are the same calls over HTTP, to the site.
 import io
 import json
 import threading
@@ -14,6 +15,7 @@ from urllib.parse import urlencode
 
 import p4wsgi
 from tools import sql
+from conftest import ses_of
 
 host = "127.0.0.1:8091"
 sites = threading.local()     # per thread: its connection as the site's account, kept between calls
@@ -76,13 +78,6 @@ def file(url, headers=None, method="GET"):
     return call(url, "", method=method, headers=headers, raw=1)
 
 
-def ses_of(user):
-    # a user fixture (its "ses"), a token, or nobody
-    if isinstance(user, dict):
-        return user.get("ses", "")
-    return user or ""
-
-
 def page(rpage="", user=None, app="start", more=None):
     # (status, html) of /cgi-bin/p?app=..&r=309012&ses=..&rpage=..; more: a dict of more keys,
     # or a query string as it would be in the URL ("&q=a%25")
@@ -105,28 +100,6 @@ def api(meth, inp=None, user=None, uses="", raw=None, addr="127.0.0.1", rid=""):
         body = body.encode("utf-8")
     st, h, t = call("/cgi-bin/api", urlencode({"meth": meth}), body, "application/json", "POST", addr=addr)
     return st, json.loads(t)["server"]
-
-
-# The HTTP helpers' calls of conftest.py, in process: a test file written against them
-# changes its import line only (from inproc import http_api as api, http_page as page).
-def http_api(meth, inp=None, ses="", uses="", raw=None):
-    # (status, {"server": answer}) as conftest.api gives it
-    st, a = api(meth, inp, ses, uses, raw)
-    return st, {"server": a}
-
-
-def http_page(ses, rpage="", app="start", more=""):
-    # (status, headers, html) as conftest.page gives it
-    q = {"app": app, "r": "309012", "ses": ses}
-    if rpage:
-        q["rpage"] = rpage
-    return call("/cgi-bin/p", urlencode(q) + more)
-
-
-def api_from(addr, meth, inp=None, ses=""):
-    # conftest.api_from: a call from another client address
-    st, a = api(meth, inp, ses, addr=addr)
-    return st, {"server": a}
 
 
 def http(path, body=None, method=None, headers=None):

@@ -6,7 +6,7 @@ import subprocess
 import pytest
 
 from conftest import top, cfg_file
-from inproc import http_api as api, http_page as page
+from inproc import api, page
 
 # in process, and the framework's docs (a project writes its own README): the first pass of --all only
 pytestmark = [pytest.mark.once, pytest.mark.proof]
@@ -24,17 +24,17 @@ def test_readme_page_and_api_examples_work(user, temp_file):
     ap = [x for x in b if "def api_hello(data):" in x][0]
     temp_file("client/app/admin/about.py", pg)
     temp_file("server/apis/api/api_hello.py", ap)
-    st, h, t = page(user["ses"], "about")
+    st, t = page("about", user["ses"])
     assert st == 200
     assert f"Hello {user['u']}" in t
     assert "rpage=dashboard" in t
     st, a = api("api_hello", {"name": "Dana"}, user["ses"])
-    assert a["server"]["allow"] == 1
-    assert a["server"]["greeting"] == "hello Dana"
-    assert a["server"]["n"] == 3
+    assert a["allow"] == 1
+    assert a["greeting"] == "hello Dana"
+    assert a["n"] == 3
     st, a = api("api_hello", {"name": ""}, user["ses"])
-    assert a["server"]["allow"] == 0
-    assert a["server"]["msg"].startswith("name:")
+    assert a["allow"] == 0
+    assert a["msg"].startswith("name:")
 
 
 def shown_commands():

@@ -7,7 +7,7 @@ import secrets
 import pytest
 
 from conftest import site, login, new_user, chromium_page, needs_demo
-from inproc import http_api as api, http_page as page     # the browser's tests go to the site
+from inproc import api, page     # the browser's tests go to the site
 from tools.sql import *
 from tools.kicedit import edit_key
 
@@ -15,20 +15,20 @@ from tools.kicedit import edit_key
 def add_todo(ses, name, meth="api_t_kit_add"):
     # a row of the tests' kit (tests/kit), or with meth="api_todo_add" a todo of the demo app
     st, a = api(meth, {"name": name}, ses)
-    assert a["server"]["allow"] == 1
-    return a["server"]["id"]
+    assert a["allow"] == 1
+    return a["id"]
 
 
 def mark(ses, rpage, table, id, field, more=""):
     # the mark the page drew for this value
-    st, h, t = page(ses, rpage, more=more)
+    st, t = page(rpage, ses, more=more)
     m = re.search(rf"id=ed_{table}_{id}_{field} [^>]*data-k=([0-9a-f]+)", t)
     assert m, f"no editable {table} {id} {field} on {rpage}"
     return m.group(1)
 
 
 def edit(ses, t, i, f, k, v):
-    return api("api_edit", {"t": t, "i": i, "f": f, "k": k, "v": v}, ses)[1]["server"]
+    return api("api_edit", {"t": t, "i": i, "f": f, "k": k, "v": v}, ses)[1]
 
 
 def name_of(id, table="t_kit"):

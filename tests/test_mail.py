@@ -15,7 +15,7 @@ from aiosmtpd.controller import Controller
 import config
 from conftest import site, chromium_page, login, new_user, clear_fails, config_lines, error_log
 from conftest import api as site_api
-from inproc import http_api as api, api_from     # in process; the answer's timing and the browser: the site
+from inproc import api     # in process; the answer's timing and the browser: the site
 from tools.sql import *
 from tools.kicmail import kicmail
 
@@ -124,8 +124,8 @@ def test_forgot_password_mails_a_single_use_link_that_sets_the_password(mailsite
     m = mail_user()
     s1, s2 = login(m["u"], m["p"]), login(m["u"], m["p"])       # two tabs, logged in
     st, a = api("api_pw_forgot", {"email": m["e"].upper()})
-    assert a["server"]["allow"] == 1
-    assert "If a user has this address" in a["server"]["msg"]
+    assert a["allow"] == 1
+    assert "If a user has this address" in a["msg"]
     to, msg = mailsite.wait(1)[0]
     assert to == [m["e"]]
     assert m["u"] in body_of(msg)
@@ -136,20 +136,20 @@ def test_forgot_password_mails_a_single_use_link_that_sets_the_password(mailsite
     assert rows == [(hashlib.sha256(t.encode()).hexdigest(), 1)]
     # the password rules of register; a refused password does not use the link up
     st, a = api("api_pw_reset", {"t": t, "p": "short"})
-    assert a["server"]["allow"] == 0
-    assert a["server"]["fld"] == "p"
+    assert a["allow"] == 0
+    assert a["fld"] == "p"
     st, a = api("api_pw_reset", {"t": t, "p": "a-new-password-1"})
-    assert a["server"]["allow"] == 1, a
+    assert a["allow"] == 1, a
     for s in (s1, s2):                                           # every session ended
         st, a = api("api_t_kit_list", {}, s)
-        assert a["server"]["allow"] == 0
-        assert a["server"].get("sact") == "out"
-    assert api("api_login", {"u": m["u"], "p": m["p"]})[1]["server"]["allow"] == 0
-    assert api("api_login", {"u": m["u"], "p": "a-new-password-1"})[1]["server"]["allow"] == 1
+        assert a["allow"] == 0
+        assert a.get("sact") == "out"
+    assert api("api_login", {"u": m["u"], "p": m["p"]})[1]["allow"] == 0
+    assert api("api_login", {"u": m["u"], "p": "a-new-password-1"})[1]["allow"] == 1
     st, a = api("api_pw_reset", {"t": t, "p": "another-password-2"})     # once only
-    assert a["server"]["allow"] == 0
-    assert "does not work" in a["server"]["msg"]
-    assert api("api_login", {"u": m["u"], "p": "a-new-password-1"})[1]["server"]["allow"] == 1
+    assert a["allow"] == 0
+    assert "does not work" in a["msg"]
+    assert api("api_login", {"u": m["u"], "p": "a-new-password-1"})[1]["allow"] == 1
 
 
 @pytest.mark.once
@@ -170,8 +170,8 @@ def test_the_answer_is_the_same_for_an_address_nobody_has(mailsite):
     assert mailsite.got[0][0] == [m["e"]]
     # a bad address is the one answer that differs: it says nothing about users
     st, a = api("api_pw_forgot", {"email": "nope"})
-    assert a["server"]["allow"] == 0
-    assert a["server"]["fld"] == "email"
+    assert a["allow"] == 0
+    assert a["fld"] == "email"
 
 
 class SlowBox(Box):
@@ -199,7 +199,7 @@ def test_a_slow_mail_server_does_not_show_in_the_answer():
             t1 = time.monotonic()
             st2, a2 = site_api("api_pw_forgot", {"email": f"nobody_{secrets.token_hex(4)}@example.com"})
             assert (st1, a1) == (st2, a2)
-            assert a1["server"]["allow"] == 1
+            assert a1["allow"] == 1
             assert t1 - t0 < 5, f"the answer waited {t1 - t0:.1f} s: for the mail server"
             to, msg = box.wait(1, 30)[0]
             assert to == [m["e"]]
@@ -216,15 +216,15 @@ def test_a_link_expires_and_a_newer_one_ends_the_older(mailsite, quick):
     (_, first), (_, second) = mailsite.wait(2)
     t1, t2 = link_of(first)[1], link_of(second)[1]
     assert t1 != t2
-    assert api("api_pw_reset", {"t": t1, "p": "a-new-password-1"})[1]["server"]["allow"] == 0
+    assert api("api_pw_reset", {"t": t1, "p": "a-new-password-1"})[1]["allow"] == 0
     kic_sql("UPDATE pwreset SET created_at = NOW() - INTERVAL 31 MINUTE WHERE name = %s",
             args=(hashlib.sha256(t2.encode()).hexdigest(),))
-    assert api("api_pw_reset", {"t": t2, "p": "a-new-password-1"})[1]["server"]["allow"] == 0
+    assert api("api_pw_reset", {"t": t2, "p": "a-new-password-1"})[1]["allow"] == 0
     for bad in ("", "x" * 43, "../../etc", None, 5, t2 + "\n"):
         st, a = api("api_pw_reset", {"t": bad, "p": "a-new-password-1"})
         assert st < 500, bad
-        assert a["server"]["allow"] == 0, bad
-    assert api("api_login", {"u": m["u"], "p": m["p"]})[1]["server"]["allow"] == 1
+        assert a["allow"] == 0, bad
+    assert api("api_login", {"u": m["u"], "p": m["p"]})[1]["allow"] == 1
 
 
 @pytest.mark.once
@@ -232,15 +232,15 @@ def test_asking_for_links_is_throttled_per_address_and_per_client(mailsite, quic
     m = mail_user()
     a_ip, b_ip = "127.0.%d.%d" % tuple(secrets.token_bytes(2)), "127.0.%d.%d" % tuple(secrets.token_bytes(2))
     for i in range(5):
-        assert api_from(a_ip, "api_pw_forgot", {"email": m["e"]})[1]["server"]["allow"] == 1, i
-    a = api_from(a_ip, "api_pw_forgot", {"email": m["e"]})[1]["server"]
+        assert api("api_pw_forgot", {"email": m["e"]}, "", addr=a_ip)[1]["allow"] == 1, i
+    a = api("api_pw_forgot", {"email": m["e"]}, "", addr=a_ip)[1]
     assert a["allow"] == 0
     assert "Too many" in a["msg"]
-    a = api_from(b_ip, "api_pw_forgot", {"email": m["e"]})[1]["server"]     # the address, from anywhere: slowed
+    a = api("api_pw_forgot", {"email": m["e"]}, "", addr=b_ip)[1]     # the address, from anywhere: slowed
     assert a["allow"] == 0
     assert "Too many" in a["msg"]
     other = mail_user()
-    assert api_from(b_ip, "api_pw_forgot", {"email": other["e"]})[1]["server"]["allow"] == 1
+    assert api("api_pw_forgot", {"email": other["e"]}, "", addr=b_ip)[1]["allow"] == 1
     assert len(mailsite.wait(6)) == 6
 
 
@@ -250,7 +250,7 @@ def rand_ip():
 
 def guess(u, ips, n):
     # n wrong passwords for u, spread over the guessers' addresses; the answers
-    return [api_from(ips[i % len(ips)], "api_login", {"u": u, "p": f"wrong{i}"})[1]["server"] for i in range(n)]
+    return [api("api_login", {"u": u, "p": f"wrong{i}"}, "", addr=ips[i % len(ips)])[1] for i in range(n)]
 
 
 @pytest.mark.once
@@ -261,31 +261,31 @@ def test_guessers_on_four_addresses_hold_a_new_address_until_a_reset_link_is_use
     ips, home = [rand_ip() for i in range(4)], rand_ip()
     got = guess(m["u"], ips, 12)
     assert sum(1 for a in got if a.get("wait")) >= 4                     # they book the slots
-    a = api_from(home, "api_login", {"u": m["u"], "p": m["p"]})[1]["server"]     # the owner, new address, no 2FA
+    a = api("api_login", {"u": m["u"], "p": m["p"]}, "", addr=home)[1]     # the owner, new address, no 2FA
     assert a["allow"] == 0, a
     assert a["wait"] >= 1, a
     assert "Forgot password" in a["msg"], a
     # a name nobody has, guessed the same way, is answered in the same words
     nobody = "t_nobody_" + secrets.token_hex(4)
     guess(nobody, ips, 12)
-    b = api_from(home, "api_login", {"u": nobody, "p": "x"})[1]["server"]
+    b = api("api_login", {"u": nobody, "p": "x"}, "", addr=home)[1]
     assert re.sub(r"\d+ seconds?|\d+", "N", b["msg"]) == re.sub(r"\d+ seconds?|\d+", "N", a["msg"])     # (1 second, 2 seconds)
     assert b.keys() == a.keys()
-    assert api_from(home, "api_pw_forgot", {"email": m["e"]})[1]["server"]["allow"] == 1
+    assert api("api_pw_forgot", {"email": m["e"]}, "", addr=home)[1]["allow"] == 1
     url, t = link_of(mailsite.wait(1)[0][1])
-    assert api_from(home, "api_pw_reset", {"t": t, "p": "owner-new-pass-1"})[1]["server"]["allow"] == 1
+    assert api("api_pw_reset", {"t": t, "p": "owner-new-pass-1"}, "", addr=home)[1]["allow"] == 1
     # the guessers go on; from the address the link was used at, the owner gets in every time
     for i in range(4):
         guess(m["u"], ips, 3)
-        st, a = api_from(home, "api_login", {"u": m["u"], "p": "owner-new-pass-1"})
-        assert a["server"]["allow"] == 1, a
+        st, a = api("api_login", {"u": m["u"], "p": "owner-new-pass-1"}, "", addr=home)
+        assert a["allow"] == 1, a
     # while anyone else, even with the right password, is still held by the slow-down
     for i in range(10):
         if guess(m["u"], ips, 1)[0].get("wait"):
             break
-    st, a = api_from(rand_ip(), "api_login", {"u": m["u"], "p": "owner-new-pass-1"})
-    assert a["server"]["allow"] == 0
-    assert a["server"]["wait"] >= 1
+    st, a = api("api_login", {"u": m["u"], "p": "owner-new-pass-1"}, "", addr=rand_ip())
+    assert a["allow"] == 0
+    assert a["wait"] >= 1
 
 
 def confirm_link(box, n, to):
@@ -305,7 +305,7 @@ def test_a_new_address_is_the_users_once_the_link_mailed_to_it_is_opened(mailsit
     # register: the address is not the user's until its link is opened
     e = f"u_{secrets.token_hex(5)}@example.com"
     r = {"u": "r_" + secrets.token_hex(4), "p": "longenough", "first": "A", "last": "B", "email": e}
-    reg = api("api_register", r)[1]["server"]
+    reg = api("api_register", r)[1]
     assert reg["allow"] == 1
     assert e in reg["msg"]
     uid = reg["user_id"]
@@ -313,15 +313,15 @@ def test_a_new_address_is_the_users_once_the_link_mailed_to_it_is_opened(mailsit
     assert t
     assert email_of(uid) is None
     # the link of one kind never works as the other: it sets no password
-    assert api("api_pw_reset", {"t": t, "p": "taken-over-1"})[1]["server"]["allow"] == 0
-    a = api("api_email_confirm", {"t": t})[1]["server"]
+    assert api("api_pw_reset", {"t": t, "p": "taken-over-1"})[1]["allow"] == 0
+    a = api("api_email_confirm", {"t": t})[1]
     assert a["allow"] == 1
     assert a["email"] == e
     assert email_of(uid) == e
-    assert api("api_email_confirm", {"t": t})[1]["server"]["allow"] == 0          # once
+    assert api("api_email_confirm", {"t": t})[1]["allow"] == 0          # once
     # a taken address: the same answer (to register and to a change), and its owner is told
     r2 = dict(r, u="r_" + secrets.token_hex(4), email=e.upper())
-    b = api("api_register", r2)[1]["server"]
+    b = api("api_register", r2)[1]
     assert b["allow"] == 1
     assert b.keys() == reg.keys()
     assert b["msg"] == reg["msg"]
@@ -335,9 +335,9 @@ def test_a_new_address_is_the_users_once_the_link_mailed_to_it_is_opened(mailsit
     u2, p2, uid2 = new_user(data={"email": f"old_{secrets.token_hex(4)}@example.com"})
     old = email_of(uid2)
     ses = login(u2, p2)
-    taken = api("api_email", {"email": e, "p": p2}, ses)[1]["server"]
+    taken = api("api_email", {"email": e, "p": p2}, ses)[1]
     mine = f"Mine_{secrets.token_hex(4)}@Example.com"
-    free = api("api_email", {"email": mine, "p": p2}, ses)[1]["server"]
+    free = api("api_email", {"email": mine, "p": p2}, ses)[1]
     assert taken["allow"] == free["allow"] == 1
     assert taken.keys() == free.keys()
     assert taken["email"] == free["email"] == old
@@ -352,17 +352,17 @@ def test_a_new_address_is_the_users_once_the_link_mailed_to_it_is_opened(mailsit
     assert len(to_mine) == 1
     assert email_of(uid2) == old
     t = re.search(r"confirm\.html#t=([A-Za-z0-9_-]+)", body_of(to_mine[0])).group(1)
-    assert api("api_email_confirm", {"t": t})[1]["server"]["email"] == mine.lower()
+    assert api("api_email_confirm", {"t": t})[1]["email"] == mine.lower()
     assert email_of(uid2) == mine.lower()
     # removing the address needs no link; a bad one is refused at once
-    assert api("api_email", {"email": "", "p": p2}, ses)[1]["server"]["allow"] == 1
+    assert api("api_email", {"email": "", "p": p2}, ses)[1]["allow"] == 1
     assert email_of(uid2) is None
-    assert api("api_email", {"email": "not an address", "p": p2}, ses)[1]["server"]["fld"] == "email"
+    assert api("api_email", {"email": "not an address", "p": p2}, ses)[1]["fld"] == "email"
     # and no probing: a forgot-password link is no confirm link either
-    assert api("api_pw_forgot", {"email": e})[1]["server"]["allow"] == 1
+    assert api("api_pw_forgot", {"email": e})[1]["allow"] == 1
     m = [m for to, m in mailsite.wait(8) if to == [e] and "reset.html" in body_of(m)]
     assert len(m) == 1
-    assert api("api_email_confirm", {"t": link_of(m[0])[1]})[1]["server"]["allow"] == 0
+    assert api("api_email_confirm", {"t": link_of(m[0])[1]})[1]["allow"] == 0
 
 
 @pytest.mark.browser

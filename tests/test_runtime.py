@@ -52,16 +52,16 @@ def api_t_iso(data):
     def one(x):
         bad = []
         for r in range(rounds):
-            st, h, t = page(x["ses"], "dashboard")
+            st, t = page("dashboard", x["ses"])
             others = [n for n in names if n != x["u"] and n in t]
             if st != 200 or f"<b id=me_user>{x['u']}</b>" not in t or others or f"<html lang={x['lang']} " not in t:
                 bad.append(("page", st, others, t[:200]))
             st, a = api("api_t_kit_list", {}, x["ses"])
-            got = [t["name"] for t in a["server"].get("items", [])]
+            got = [t["name"] for t in a.get("items", [])]
             if st != 200 or sorted(got) != [f"{x['u']} todo {k}" for k in range(3)]:
                 bad.append(("todos", st, got))
             st, a = api("api_t_iso", {"lang": x["lang"]}, x["ses"])
-            s = a["server"]
+            s = a
             if (st, s.get("me"), s.get("u"), s.get("lang"), s.get("before")) != (200, x["id"], x["u"], x["lang"], {}):
                 bad.append(("answer", st, s))
         return bad
@@ -107,10 +107,10 @@ def api_t_txstate(data):
         for r in range(6):
             tag = f"{user['u']}-{k}-{r}"
             st, a = api("api_t_txboom", {"tag": tag, "raw": r % 2}, user["ses"])
-            if st != 500 or a["server"]["allow"] != 0 or "half" in a["server"]:
+            if st != 500 or a["allow"] != 0 or "half" in a:
                 bad.append(("boom", st, a))
             st, a = api("api_t_txstate", {}, user["ses"])
-            s = a["server"]
+            s = a
             if (st, s.get("in_tx"), s.get("before")) != (200, 0, {}):
                 bad.append(("state", st, s))
         return bad
@@ -140,7 +140,7 @@ def many(ses, n):
     def one(k):
         out = []
         for i in range(n // 4):
-            out.append(page(ses, "dashboard")[0])
+            out.append(page("dashboard", ses)[0])
             out.append(api("api_t_kit_list", {}, ses)[0])
         return out
 
@@ -202,7 +202,7 @@ def test_code_arrives_with_a_reload_and_not_before(user, temp_file):
     seen = set()
     with ThreadPoolExecutor(8) as ex:
         for k in range(40):
-            seen |= set(ex.map(lambda i: api("api_t_ver", {}, user["ses"])[1]["server"]["pid"], range(8)))
+            seen |= set(ex.map(lambda i: api("api_t_ver", {}, user["ses"])[1]["pid"], range(8)))
             live = {int(p) for p in os.listdir(d) if os.path.exists(f"/proc/{p}")}
             if live <= seen:
                 break
@@ -211,11 +211,11 @@ def test_code_arrives_with_a_reload_and_not_before(user, temp_file):
     with open(f, "w") as fh:   # another size: a .pyc is checked by size and mtime in whole seconds
         fh.write(code % "[2, 2]")
     # processes that loaded v1 keep it: the persistent runtime runs code loaded once
-    assert {api("api_t_ver", {}, user["ses"])[1]["server"]["v"] for i in range(10)} == {1}
+    assert {api("api_t_ver", {}, user["ses"])[1]["v"] for i in range(10)} == {1}
     out = reload_site()
     assert "signalled" in out
     assert "ok: the site answers" in out
-    assert all(api("api_t_ver", {}, user["ses"])[1]["server"]["v"] == [2, 2] for i in range(10))
+    assert all(api("api_t_ver", {}, user["ses"])[1]["v"] == [2, 2] for i in range(10))
 
 
 @pytest.mark.skipif(runtime != "wsgi", reason="under CGI there is nothing to reload")
@@ -242,13 +242,13 @@ def api_t_ret(data):
 ''')
     st, a = api("api_t_ret", {}, user["ses"])
     assert st == 200
-    assert a["server"]["allow"] == 1
-    assert a["server"]["n"] == 3
-    assert a["server"]["l"] == [1, 2]
+    assert a["allow"] == 1
+    assert a["n"] == 3
+    assert a["l"] == [1, 2]
     st, a = api("api_t_ret", {"err": 1}, user["ses"])
-    assert a["server"]["allow"] == 0
-    assert a["server"]["msg"] == "no good"
-    assert a["server"]["code"] == 3
+    assert a["allow"] == 0
+    assert a["msg"] == "no good"
+    assert a["code"] == 3
 
 
 def test_no_code_file_edits_the_import_path():
@@ -292,7 +292,7 @@ def test_the_session_and_user_are_read_once_per_page(admin):
     got = {}
 
     def view():
-        got["page"] = page(admin["ses"], "users")
+        got["page"] = page("users", admin["ses"])
 
     q = statements(view)
     st, h, t = got["page"]

@@ -295,7 +295,7 @@ def test_the_session_and_user_are_read_once_per_page(admin):
         got["page"] = page("users", admin["ses"])
 
     q = statements(view)
-    st, h, t = got["page"]
+    st, t = got["page"]
     assert st == 200
     assert "id=users_table" in t
     assert "id=menu_users" in t

@@ -16,10 +16,14 @@ import argparse
 import urllib.error
 import urllib.request
 
-from tools.sql import *
-from tools.db_ses import create_new_ses, ses_key
-from tools.pagedirs import groups
-from tools.kicweb import reserved      # app parts (header, body, footer, main): never pages
+try:
+    from tools.sql import *
+    from tools.db_ses import create_new_ses, ses_key
+    from tools.pagedirs import groups
+    from tools.kicweb import reserved      # app parts (header, body, footer, main): never pages
+    here = 1
+except ModuleNotFoundError:     # no config.py: a dev clone that checks prod machines only (HOST|GROUP)
+    here = 0
 
 top = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -37,6 +41,10 @@ def health(argv):
     if o.where and "://" not in o.where:
         # a prod machine or a group: over ssh, by the shell side (flyton each)
         os.execv(f"{top}/server/bin/flyton", ["flyton", "each", o.where, "health"] + (["--all"] if o.all else []))
+    if not here:
+        print("flyton health: no server/config.py here (sudo ./install.sh writes it): only HOST or GROUP can be checked",
+              file=sys.stderr)
+        return 1
     return check(o.where or local_url(), 1 if o.all else 0)
 
 

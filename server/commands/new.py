@@ -353,7 +353,7 @@ def test_@name@_a_user_reaches_only_their_own_rows():
     assert @name@_get(a, id)["name"] == "milk"
     assert @name@_get(b, id) == {}
     assert @name@_list(b) == []
-    assert @name@_set(b, id, {"is_active": 0})["status"] is False
+    assert @name@_set(b, id, {"is_active": 0})["status"] == 0
     assert [r["name"] for r in @name@_list(a)] == ["milk"]
     assert db_@name@(a) == 1
     assert @name@_set(a, id, {"is_active": 0})["status"]

@@ -41,7 +41,7 @@ def bench_site():
     body.close()
     page = f"/cgi-bin/p?app=start&r=309012&ses={ses}&rpage=dashboard"
     api = "/cgi-bin/api?meth=api_todo_list"
-    limits(1)       # every request counted as on a site, none refused (one user sends them all)
+    with_line(features[0][1])       # every request counted as on a site, none refused (one user sends them all)
     print(f"ab at concurrency 4, {os.cpu_count()} cores; req/s, then p50 and p99 in ms")
     print(f"{'request':<40}{'req/s':>10}{'p50':>8}{'p99':>8}{'failed':>8}")
     r = {}
@@ -131,15 +131,21 @@ cfg = ""
 keep = ""
 
 
-def limits(on):
-    # the test instance's config.py with the rate limits counting every request and refusing none (1),
-    # or with none (0); the persistent runtime reloaded. Its own text comes back at the end (costs)
+features = [
+    # what a feature costs: its name, config.py's line with it, without it (the rest as tests/run writes it)
+    ("rate limits", 'rate_limits = {"default": "1000000000/minute per user"}', 'rate_limits = {"default": "off"}'),
+    ("request records", "stats = 1", "stats = 0"),
+]
+
+
+def with_line(line):
+    # the test instance's config.py with one more line; the persistent runtime reloaded. Its own
+    # text comes back at the end (costs)
     global cfg, keep
     import config
     cfg = os.path.realpath(config.__file__)
     if not keep:
         keep = open(cfg).read()
-    line = 'rate_limits = {"default": "1000000000/minute per user"}' if on else 'rate_limits = {"default": "off"}'
     with open(cfg, "w") as f:
         f.write(keep + "\n" + line + "\n")
     top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -153,28 +159,33 @@ def costs(page, api, post):
     print()
     print(f"what a feature costs (persistent runtime, c=4, the median of {n} rounds with and without, taking turns)")
     print(f"{'':<42}with   without  ratio   target")
-    got = {k: [] for k in ("on_page", "off_page", "on_api", "off_api")}
-    c = {k: [] for k in got}
     try:
-        for i in range(n):
-            for on in ((1, 0) if i % 2 == 0 else (0, 1)):
-                limits(on)
-                k = "on" if on else "off"
-                for what, url, body in (("page", wsgi + page, ""), ("api", wsgi + api, post)):
-                    ab("warm", url, 4, 50, body, quiet=1)
-                    a = cpu()
-                    got[f"{k}_{what}"].append(ab(what, url, 4, per, body, quiet=1)[0])
-                    b = cpu()
-                    c[f"{k}_{what}"].append(sum(t - a.get(p, ("", 0))[1] for p, (part, t) in b.items()) / per * 1e6)
+        for name, on_line, off_line in features:
+            cost(name, on_line, off_line, n, page, api, post)
     finally:
         with open(cfg, "w") as f:
             f.write(keep)
+
+
+def cost(name, on_line, off_line, n, page, api, post):
+    got = {k: [] for k in ("on_page", "off_page", "on_api", "off_api")}
+    c = {k: [] for k in got}
+    for i in range(n):
+        for on in ((1, 0) if i % 2 == 0 else (0, 1)):
+            with_line(on_line if on else off_line)
+            k = "on" if on else "off"
+            for what, url, body in (("page", wsgi + page, ""), ("api", wsgi + api, post)):
+                ab("warm", url, 4, 50, body, quiet=1)
+                a = cpu()
+                got[f"{k}_{what}"].append(ab(what, url, 4, per, body, quiet=1)[0])
+                b = cpu()
+                c[f"{k}_{what}"].append(sum(t - a.get(p, ("", 0))[1] for p, (part, t) in b.items()) / per * 1e6)
     for what in ("page", "api"):
         on = sorted(got[f"on_{what}"])[n // 2]
         off = sorted(got[f"off_{what}"])[n // 2]
         r = sorted(got[f"on_{what}"][i] / got[f"off_{what}"][i] for i in range(n))[n // 2]
         ok = "ok" if r >= 0.97 else "MORE THAN 3 %"
-        print(f"{'rate limits: ' + ('page dashboard' if what == 'page' else 'API api_todo_list') + ', req/s':<40}"
+        print(f"{name + ': ' + ('page dashboard' if what == 'page' else 'API api_todo_list') + ', req/s':<40}"
               f"{on:>7.0f}{off:>9.0f}{r:>7.3f}x  >= 0.97  {ok}")
         con = sorted(c[f"on_{what}"])[n // 2]
         coff = sorted(c[f"off_{what}"])[n // 2]

@@ -20,6 +20,7 @@ from tools.db_ses import db_ses, end_ses
 from tools.db_calls import db_calls, call_keep, is_rid
 from tools.kicrate import kicrate
 from tools.throttle import wait_text
+from tools import kicstat
 
 here = os.path.dirname(os.path.abspath(__file__))
 # the doors of the login system need no session whatever config.py lists (one written before
@@ -71,6 +72,7 @@ def call(meth):
     body = read_body(int(getattr(config, "max_body", 10 * 1024 * 1024)))
     if not is_name(meth) or not meth.startswith("api_") or not has_file(f"{here}/api/{meth}.py"):
         return 404, {"allow": 0, "err": "wrong method"}
+    kicreq()["what"] = meth       # a method that is one: its line in flyton stats
     if isinstance(body, int):
         return body, {"allow": 0, "err": body_err[body]}
     if meth == "api_ping":
@@ -91,6 +93,7 @@ def call(meth):
     if not isinstance(post["input"], dict):
         return 400, {"allow": 0, "err": "bad json: input must be an object"}
     info = post.get("info") or {}
+    kicstat.set_rid(info.get("rid"))      # call_server's id of the call (the same when it is sent again)
     ses = str(info.get("ses") or "")
     data = kicdata({"par": kicweb(), "post": post, "meth": meth}, ses, 0 if meth in no_ses else 1)
     if data is None:
@@ -294,6 +297,8 @@ def reply(status, meth, ans, more):
     ver = getattr(config, "version", "1")
     srv = {"method": meth[:60]}
     srv.update(ans)
+    if srv.get("allow") == 0:
+        srv["rid"] = kicstat.rid()      # beside the reference: grep it in the access and error logs
     srv["server_ver"] = ver
     try:
         body = writer.encode({"server": srv})

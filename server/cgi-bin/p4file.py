@@ -5,7 +5,7 @@
 import os
 import hashlib
 
-from tools.kicreq import kicreq_env
+from tools.kicreq import kicreq, kicreq_env
 from tools.kicweb import log, ref, send, cgi_run, root
 from tools.sql import SqlError
 from tools.kicfile import file_get, file_type, name_re
@@ -14,6 +14,7 @@ files_dir = os.path.join(root, "client", "pages", "files")
 
 
 def p4file():
+    kicreq()["what"] = "file"
     name = kicreq_env("PATH_INFO").lstrip("/")
     if kicreq_env("REQUEST_METHOD") not in ("GET", "HEAD"):
         send(405, "text/plain; charset=utf-8", "A file is read with GET.", {"Allow": "GET, HEAD"})

@@ -14,6 +14,7 @@ from tools.kiclang import kiclang, lang_dir
 from tools.kicutil import kicnav
 from tools.kicrate import kicrate
 from tools.throttle import wait_text
+from tools import kicstat
 
 login_url = "/pages/login/"
 
@@ -22,6 +23,7 @@ def p4web():
     try:
         page_request()
     except NoPage:
+        kicreq()["what"] = ""     # no such page: not a line of its own in flyton stats
         send(404, "text/html; charset=utf-8", error_html("Page not found", "There is no such page."))
     except NotAllowed:
         send(403, "text/html; charset=utf-8", error_html("Not allowed", "Your user may not open this page."))
@@ -57,6 +59,7 @@ def page_request():
         return
     s = data["s"]
     s["page"] = rpage or s.get("page") or "dashboard"
+    kicreq()["what"] = "page " + s["page"]
     wait = 0 if s.get("health") else kicrate(s["page"], s.get("my_user_id", 0))     # (flyton health's own session)
     if wait:
         send(429, "text/html; charset=utf-8", error_html("Too many requests", f"Try again in {wait_text(wait)}."),
@@ -117,6 +120,7 @@ def head_html():
 def error_html(title, text, more=""):
     # the way back keeps the session when there is one: to the dashboard, not the login
     ses = kicreq()["ses"]
+    rid = kicstat.rid()     # letters, digits, _ and - only (kicstat.rid_re): nothing to escape
     back = f"""<a href="{login_url}">Back to the start</a>"""
     if ses:
         url = html.escape(kicnav("dashboard", ses, {}, kicweb().get("app") or "start"))
@@ -133,6 +137,7 @@ def error_html(title, text, more=""):
   <div class="container py-5" id=kicerror>
     <h1 class=h3>{html.escape(title)}</h1>
     <p>{html.escape(text)}</p>
+    <p class=text-secondary>Request id: <span id=kicrid>{rid}</span></p>
     <p>{back}</p>
     {more}
   </div>

@@ -15,6 +15,7 @@ if os.geteuid() != 0:
 from tools import sql  # noqa: E402
 from tools.kicreq import kicreq, kicreq_new, kicreq_end  # noqa: E402
 from tools.kicweb import log, send, run_after  # noqa: E402
+from tools import kicstat  # noqa: E402
 import p4web  # noqa: E402
 import p4file  # noqa: E402
 from dispatch import dispatch  # noqa: E402
@@ -26,6 +27,7 @@ handlers = {"/cgi-bin/p": p4web.p4web, "/cgi-bin/api": dispatch, "/pages/files":
 
 def p4wsgi(environ, start_response):
     kicreq_new(environ, environ.get("wsgi.input"))
+    kicstat.start()
     try:
         handler = handlers.get(environ.get("SCRIPT_NAME", ""))
         if handler is None:
@@ -36,6 +38,7 @@ def p4wsgi(environ, start_response):
         sql.done()
     st, hs, b = kicreq()["resp"] or (500, [("Content-Type", "text/plain; charset=utf-8")], b"server error")
     jobs = kicreq()["after"]
+    kicstat.done(st, "wsgi")
     kicreq_end()
     start_response(lines.get(st) or f"{st} {HTTPStatus(st).phrase}", hs)
     if jobs:

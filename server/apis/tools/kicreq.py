@@ -15,7 +15,9 @@
 #   resp    the answer to send: (status, headers, body bytes)
 #   after   what runs once the answer has left (after_answer): a mail, so nobody waits for it
 #   ran     1 once an API method ran whose writes stay when it fails (dispatch.py: no retry then)
+#   rid     the request's id, what the page or method it ran, t0 its start (tools/kicstat.py)
 import _thread   # threading.local without importing threading: 1 ms less for every CGI request
+from time import perf_counter
 
 import config
 
@@ -36,7 +38,8 @@ def kicreq():
 def kicreq_new(env, inp=None):
     # a clean context for a new request; nothing of the one before survives
     r = {"env": env, "inp": inp, "data": {}, "ses": "", "s": {}, "row": {}, "u": {}, "roles": [], "answer": {},
-         "lang": getattr(config, "lang", "en"), "out": None, "resp": None, "after": [], "ran": 0}
+         "lang": getattr(config, "lang", "en"), "out": None, "resp": None, "after": [], "ran": 0,
+         "rid": "", "what": "", "t0": perf_counter()}
     local.req = r
     return r
 

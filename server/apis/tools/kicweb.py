@@ -8,11 +8,13 @@ import sys
 import importlib
 import urllib.parse
 
+import config
 from tools import sql
 from tools.kicreq import kicreq, kicreq_env, kicreq_new, after_by
 from tools.pagedirs import pagedirs
 from tools.db_ses import ses_load, ses_touch, is_ses_role
 from tools.kiclang import kiclang
+from tools import kicstat
 
 # what `from tools.kicweb import *` gives: this tool's own names, no other's (docs/tools.md)
 __all__ = ["kicweb", "need_role", "run_page", "client_ip", "kicdata", "log"]
@@ -117,6 +119,8 @@ def log(msg, r=""):
     import time
     import config
     head = time.strftime("%Y-%m-%d %H:%M:%S") + (f" ref {r}" if r else "")
+    if kicreq()["env"]:
+        head += f" rid {kicstat.rid()}"     # in a request: its id, as its header and records say it
     t = "".join(f"{head} {ln}\n" for ln in str(msg).splitlines() or [""])
     p = getattr(config, "log_file", "/var/log/flyton/error.log")
     try:
@@ -147,10 +151,13 @@ def send(status, ctype, body, more=None):
     # the answer of this request: status, headers, body (utf-8 bytes); the runtime sends it
     # (more: headers of its own; one named here replaces the default, as Cache-Control of a file)
     b = body.encode("utf-8", "replace") if isinstance(body, str) else body
+    ids = [("X-Request-Id", kicstat.rid())]
+    if timing:
+        ids.append(("Server-Timing", kicstat.timing()))
     if not more:
-        kicreq()["resp"] = (status, [("Content-Type", ctype), *safe_headers, ("Content-Length", str(len(b)))], b)
+        kicreq()["resp"] = (status, [("Content-Type", ctype), *safe_headers, *ids, ("Content-Length", str(len(b)))], b)
         return
-    h = {"Content-Type": ctype, **dict(safe_headers)}
+    h = {"Content-Type": ctype, **dict(safe_headers), **dict(ids)}
     for k, v in more.items():
         h[k] = str(v).replace("\r", "").replace("\n", "")
     h["Content-Length"] = str(len(b))
@@ -159,6 +166,9 @@ def send(status, ctype, body, more=None):
 
 safe_headers = (("Cache-Control", "no-store"), ("Referrer-Policy", "no-referrer"),
                 ("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"))     # on every answer
+# Server-Timing (the database's and the whole request's time, in the browser's dev tools): on a dev
+# box, or where config.py says server_timing = 1
+timing = 1 if getattr(config, "server_timing", getattr(config, "sys_mode", "prod") == "dev") else 0
 
 
 def printed(f, *a):
@@ -261,6 +271,7 @@ def cgi_run(handler):
     # one request as a CGI script: the environment and stdin in, the answer to stdout
     out = sys.stdout.buffer
     kicreq_new(dict(os.environ), sys.stdin.buffer)
+    kicstat.start()
     try:
         handler()
     finally:
@@ -269,6 +280,7 @@ def cgi_run(handler):
     h = f"Status: {st}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in hs) + "\r\n"
     out.write(h.encode("latin-1", "replace") + b)
     out.flush()
+    kicstat.done(st, "cgi")     # after the answer has left: the user does not wait for the line
     jobs = kicreq()["after"]
     if not jobs:
         return

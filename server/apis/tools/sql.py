@@ -33,6 +33,7 @@ funcs = {"count", "sum", "min", "max", "avg"}
 plugins = os.path.join(os.path.dirname(os.path.abspath(cdb.__file__)), "mysql", "vendor", "plugin")
 down = {2002, 2003, 2006, 2013}   # the server is not there (yet): wait for it
 idle_check = 1                    # seconds unused after which a kept connection is pinged first
+slow_ms = float(getattr(config, "slow_ms", 200))   # a statement this slow is named in its request's record
 pid = os.getpid()                 # this process, known without a system call on every statement
 
 
@@ -198,10 +199,22 @@ def run(q, args=(), dic=0):
     # one statement; returns (rows, rowcount, lastrowid), raises SqlError
     if getattr(local, "lazy", 0) and not read_s.match(q):
         open_lazy()
+    t = time.perf_counter()
     try:
         return tries(q, args, dic)
     except (DbError, TypeError, ValueError) as e:
         raise failed("sql", e) from e
+    finally:
+        tally(q, time.perf_counter() - t)
+
+
+def tally(q, s):
+    # this thread's statements and their time, for the request's record (tools/kicstat.py); one
+    # slower than slow_ms is kept with its text (values are bound: the text holds none)
+    local.nq = getattr(local, "nq", 0) + 1
+    local.db_s = getattr(local, "db_s", 0.0) + s
+    if s * 1000 >= slow_ms and isinstance(getattr(local, "slow", None), list):
+        local.slow.append([" ".join(str(q).split())[:300], round(s * 1000, 1)])
 
 
 def tries(q, args, dic):

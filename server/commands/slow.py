@@ -1,0 +1,31 @@
+# slow.py: the statements slower than slow_ms (config.py, 200 ms), worst first, with their page or method and request id
+# From the same records as flyton stats (tools/kicstat.py): each slow statement is kept with its
+# request, as its text with %s where the values were (they are bound, never in the text).
+import sys
+import argparse
+
+from stats import seconds, sums_of, when
+
+
+def slow(argv):
+    a = argparse.ArgumentParser(prog="sudo server/bin/flyton slow",
+                                epilog="the 50 worst: ms, when, the page or method, the request id, the statement")
+    a.add_argument("--since", default="1h", help="how far back: 30m, 1h, 2d (default 1h)")
+    a.add_argument("where", nargs="?", default="", help="HOST or GROUP (server/groups): that prod machine's, or all of the group's")
+    o = a.parse_args(argv)
+    secs = seconds(o.since)
+    if secs is None:
+        print(f"flyton slow: --since takes a number and s, m, h or d: {o.since!r}", file=sys.stderr)
+        return 2
+    s, bad = sums_of(o.where, o.since, secs)
+    if not s["slow"]:
+        print(f"no statement slower than slow_ms in the last {o.since}")
+    for ms, q, what, rid, t in s["slow"]:
+        print(f"{ms:>9} ms  {when(t)}  {str(what)[:32]:32} id {rid}\n             {q}")
+    for b in bad:
+        print(f"note: {b}: no answer (not counted)")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(slow(sys.argv[1:]))

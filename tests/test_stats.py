@@ -1,0 +1,151 @@
+# test_stats.py: one request id from the browser to every log line, and the request records
+# (tools/kicstat.py) that flyton stats and flyton slow read, over HTTP in both runtimes.
+import os
+import re
+import json
+import time
+import secrets
+import subprocess
+
+import pytest
+
+from conftest import http, json_type, top, cfg_file, logs, log_mark
+from tools import kicstat
+
+path = kicstat.path      # this runtime's test instance's records
+
+
+def records(rid):
+    # the record lines of a request id (the file and the one before it)
+    out = []
+    for f in (path + ".1", path):
+        if os.path.exists(f):
+            out += [json.loads(x) for x in open(f, encoding="ascii") if rid in x]
+    return out
+
+
+def access_lines(rid):
+    for i in range(40):       # Apache writes its line once the answer has left
+        t = [x for x in open(logs + "_access.log", encoding="utf-8", errors="replace") if f"rid={rid}" in x]
+        if t:
+            return t
+        time.sleep(0.05)
+    return []
+
+
+def call(meth, inp, ses, rid):
+    body = json.dumps({"info": {"os": "a", "ses": ses, "uses": "", "rid": rid}, "input": inp})
+    st, h, t = http(f"/cgi-bin/api?meth={meth}", body, "POST", json_type)
+    return st, h, json.loads(t)["server"]
+
+
+def flyton(*args):
+    r = subprocess.run([f"{top}/server/bin/flyton", *args], capture_output=True, text=True, timeout=120,
+                       env=dict(os.environ, FLYTON_CONFIG_DIR=os.path.dirname(cfg_file)))
+    return r.returncode, r.stdout + r.stderr
+
+
+def test_a_failing_calls_id_is_in_its_header_answer_access_line_error_line_and_record(user, temp_file):
+    temp_file("server/apis/api/api_t_idfail.py", "def api_t_idfail(data):\n    raise ValueError('id test 5151')\n")
+    rid = "t" + secrets.token_hex(10)
+    since = log_mark()
+    st, h, a = call("api_t_idfail", {}, user["ses"], rid)
+    assert st == 500 and a["allow"] == 0
+    assert h["X-Request-Id"] == rid
+    assert a["rid"] == rid and a["ref"]
+    err = since()
+    assert re.search(rf" ref {a['ref']} rid {rid} .*id test 5151", err), err[-600:]
+    line = access_lines(rid)
+    assert line and " 500 " in line[0] and re.search(r" \d+ ms rid=", line[0]), line
+    w = records(rid)
+    assert len(w) == 1, w
+    assert w[0]["what"] == "api_t_idfail" and w[0]["st"] == 500 and w[0]["u"] == user["id"], w
+    assert w[0]["ms"] >= w[0]["db"] >= 0 and w[0]["nq"] >= 1 and w[0]["rt"] in ("cgi", "wsgi"), w
+
+
+def test_a_page_gets_an_id_of_its_own_and_its_error_page_shows_it(user, temp_file):
+    temp_file("client/app/admin/t_idpage.py", "def t_idpage(data):\n    raise RuntimeError('page id test')\n")
+    st, h, t = http(f"/cgi-bin/p?app=start&r=309012&ses={user['ses']}&rpage=t_idpage")
+    assert st == 500
+    rid = h["X-Request-Id"]
+    assert re.fullmatch(r"[0-9a-f]{16}", rid), rid
+    assert f"<span id=kicrid>{rid}</span>" in t
+    w = records(rid)
+    assert len(w) == 1 and w[0]["what"] == "page t_idpage" and w[0]["st"] == 500, w
+    st, h, t = http(f"/cgi-bin/p?app=start&r=309012&ses={user['ses']}&rpage=dashboard")
+    assert st == 200 and h["X-Request-Id"] != rid
+
+
+def test_a_slow_statement_is_named_with_its_method_and_flyton_stats_and_slow_show_it(user, temp_file):
+    temp_file("server/apis/api/api_t_slowq.py",
+              "from tools.sql import *\n\ndef api_t_slowq(data):\n    sql('DO SLEEP(0.3)')\n    api_ok()\n")
+    rid = "s" + secrets.token_hex(10)
+    st, h, a = call("api_t_slowq", {}, user["ses"], rid)
+    assert st == 200 and a["allow"] == 1 and "rid" not in a
+    w = records(rid)
+    assert len(w) == 1 and w[0]["db"] >= 300 and w[0]["ms"] >= 300, w
+    assert w[0]["slow"][0][0] == "DO SLEEP(0.3)" and w[0]["slow"][0][1] >= 300, w
+    rc, out = flyton("slow", "--since", "10m")
+    assert rc == 0, out
+    assert re.search(rf"ms .* api_t_slowq +id {rid}\n +DO SLEEP\(0\.3\)", out), out
+    rc, out = flyton("stats", "--since", "10m")
+    assert rc == 0, out
+    row = [x for x in out.splitlines() if x.startswith("api_t_slowq ")]
+    assert row, out
+    p99 = float(row[0].split()[5])
+    assert 300 <= p99 <= 2000, row
+    assert rid in out, "the slowest requests name their ids"
+
+
+def test_hostile_ids_are_not_taken_and_never_reach_a_log(user, temp_file):
+    temp_file("server/apis/api/api_t_idfail2.py", "def api_t_idfail2(data):\n    raise ValueError('hostile id test')\n")
+    for bad in ("x\nrid forged 1 ref", "\x1b[31mred\x1b[0m-aaaaaa", "a" * 65, "../../etc/passwd", "short", 12345678901):
+        since = log_mark()
+        st, h, a = call("api_t_idfail2", {}, user["ses"], bad)
+        rid = h["X-Request-Id"]
+        assert re.fullmatch(r"[0-9a-f]{16}", rid) and a["rid"] == rid, (bad, rid)
+        err = since()
+        assert "forged" not in err and "\x1b" not in err and "etc/passwd" not in err, err[-400:]
+        assert len(records(rid)) == 1
+    for f in (path, path + ".1"):
+        if os.path.exists(f):
+            b = open(f, "rb").read()
+            assert all(32 <= c < 127 or c == 10 for c in b), "the records are printable lines"
+
+
+@pytest.mark.once
+def test_the_records_stay_bounded_with_several_processes_writing(tmp_path, monkeypatch):
+    # four processes, each a thousand lines, the limit a few KB: the file turns over, no line is cut
+    # or mixed, and what stays is at most twice the limit (and a line)
+    monkeypatch.setattr(kicstat, "path", str(tmp_path / "requests.jl"))
+    monkeypatch.setattr(kicstat, "most", 8000)
+    kids = []
+    for k in range(4):
+        pid = os.fork()
+        if pid == 0:
+            try:
+                kicstat.close()
+                for i in range(1000):
+                    kicstat.write((json.dumps({"k": k, "i": i, "pad": "x" * 40}) + "\n").encode())
+            finally:
+                os._exit(0)
+        kids.append(pid)
+    for pid in kids:
+        assert os.waitpid(pid, 0)[1] == 0
+    names = sorted(os.listdir(tmp_path))
+    assert names == ["requests.jl", "requests.jl.1"], names
+    total = 0
+    for n in names:
+        b = open(tmp_path / n, "rb").read()
+        total += len(b)
+        for line in b.decode().splitlines():
+            assert set(json.loads(line)) == {"k", "i", "pad"}, line
+    assert total <= 2 * 8000 + 4 * 100, total
+
+
+@pytest.mark.once
+def test_records_off_writes_none(tmp_path, monkeypatch):
+    monkeypatch.setattr(kicstat, "path", str(tmp_path / "requests.jl"))
+    monkeypatch.setattr(kicstat, "on", 0)
+    kicstat.done(200, "cgi")
+    assert os.listdir(tmp_path) == []

@@ -297,8 +297,9 @@ def reply(status, meth, ans, more):
     ver = getattr(config, "version", "1")
     srv = {"method": meth[:60]}
     srv.update(ans)
-    if srv.get("allow") == 0:
+    if "ref" in srv:
         srv["rid"] = kicstat.rid()      # beside the reference: grep it in the access and error logs
+                                        # (every answer has it as X-Request-Id)
     srv["server_ver"] = ver
     try:
         body = writer.encode({"server": srv})

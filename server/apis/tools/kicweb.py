@@ -10,7 +10,7 @@ import urllib.parse
 
 import config
 from tools import sql
-from tools.kicreq import kicreq, kicreq_env, kicreq_new, after_by
+from tools.kicreq import kicreq, kicreq_env, kicreq_new, after_by, local
 from tools.pagedirs import pagedirs
 from tools.db_ses import ses_load, ses_touch, is_ses_role
 from tools.kiclang import kiclang
@@ -119,7 +119,8 @@ def log(msg, r=""):
     import time
     import config
     head = time.strftime("%Y-%m-%d %H:%M:%S") + (f" ref {r}" if r else "")
-    if kicreq()["env"]:
+    q = getattr(local, "req", None)
+    if q and q["env"]:
         head += f" rid {kicstat.rid()}"     # in a request: its id, as its header and records say it
     t = "".join(f"{head} {ln}\n" for ln in str(msg).splitlines() or [""])
     p = getattr(config, "log_file", "/var/log/flyton/error.log")

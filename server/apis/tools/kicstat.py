@@ -13,7 +13,6 @@ import os
 import re
 import json
 import time
-import secrets
 
 import config
 from tools.kicreq import kicreq
@@ -48,7 +47,7 @@ def rid():
     # the request's id: the one it came with (set_rid), else one made now
     r = kicreq()
     if not r["rid"]:
-        r["rid"] = secrets.token_hex(8)
+        r["rid"] = os.urandom(8).hex()     # (not secrets: a CGI request pays for every import)
     return r["rid"]
 
 

@@ -517,6 +517,17 @@ def test_the_group_answers_releases_status_health_and_rolls_back(balancer):
     rc, out = flyton("reload t_nodes")
     assert rc == 0, out
     assert out.count("ok: the site answers with the code as it is now") == 2, out
+    # the request records of both nodes, merged: at least all of each one's (more came since)
+    got = {}
+    for w in ("flyprod1", "flyprod2", "t_nodes"):
+        rc, out = flyton(f"stats {w} --since 1h")
+        assert rc == 0, out
+        m = re.search(r"^(\d+) requests in the last 1h on " + w, out, re.M)
+        assert m and re.search(r"^api_ping +\d+", out, re.M), out
+        got[w] = int(m.group(1))
+    assert got["t_nodes"] >= got["flyprod1"] + got["flyprod2"] > 0, got
+    rc, out = flyton("slow t_nodes --since 1h")
+    assert rc == 0 and "note:" not in out, out
     rc, out = flyton("logs t_nodes")               # each node's log, under its name
     assert rc == 0, out
     assert out.count("== flyprod") == 2, out

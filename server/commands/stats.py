@@ -11,7 +11,10 @@ import time
 import argparse
 import subprocess
 
-from tools.kicstat import path
+try:
+    from tools.kicstat import path
+except ModuleNotFoundError:     # no config.py: a dev clone that reads prod machines only (HOST|GROUP)
+    path = ""
 
 top = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 step = math.log(1.05)
@@ -50,6 +53,8 @@ def seconds(v):
 
 def sums_of(where, since, secs):
     # (the sums, the machines that did not answer): this machine's, or those of where's machines merged
+    if not where and not path:
+        raise SystemExit("flyton: no server/config.py here (sudo ./install.sh writes it): only HOST or GROUP can be read")
     if not where:
         return sums(records(time.time() - secs)), []
     p = subprocess.run([f"{top}/server/bin/flyton", "each", where, "stats", "--raw", "--since", since],

@@ -46,3 +46,4 @@ stats_max_mb = 20           # the records file becomes <file>.1 past this (a nod
 slow_ms = 200               # a statement this slow is named in its request's record (flyton slow)
 # stats_file = "/var/log/flyton/requests.jl"   # default: log_file's folder
 # server_timing = 1         # the Server-Timing header on prod too (on by default with sys_mode "dev")
+# metrics_from = ["10.0.0.0/16"]   # who may GET /cgi-bin/api?meth=metrics (Prometheus); none: off

@@ -55,6 +55,13 @@ def api_t_upload(data):
     return {"url": kicfile(i["file_x"], i.get("name", ""), data["s"]["my_user_id"])}
 """
 
+# what the request records are tested with: a slow statement, a method that fails, a slow page
+made = {"server/apis/api/api_t_slowq.py": "from tools.sql import *\nfrom tools.kicapi import *\n\n\n"
+                                          "def api_t_slowq(data):\n    sql('DO SLEEP(0.3)')\n    api_ok()\n",
+        "server/apis/api/api_t_fail.py": "def api_t_fail(data):\n    raise ValueError('a failing call on purpose')\n",
+        "client/app/admin/t_slowpage.py": "from tools.sql import *\n\n\n"
+                                          "def t_slowpage(data):\n    sql('DO SLEEP(2.5)')\n    return '<p id=t_slow>slow</p>'\n"}
+
 
 def sh(cmd, cwd=None, check=True, input=None):
     r = subprocess.run(cmd, shell=True, cwd=cwd, capture_output=True, text=True, env=env, timeout=600, input=input)
@@ -122,6 +129,9 @@ def cluster(tmp_path_factory):
         shutil.copy(f"{top}/client/lib/{f}", f"{d}/client/lib/{f}")
     with open(f"{d}/server/apis/api/api_t_upload.py", "w") as f:
         f.write(upload)
+    for rel, text in made.items():
+        with open(f"{d}/{rel}", "w") as f:
+            f.write(text)
     sh("git add -A && git -c user.name=dev -c user.email=dev@example.com commit -qm 'an upload method'", cwd=d)
     st["dev"] = d
     try:
@@ -540,6 +550,66 @@ def test_the_group_answers_releases_status_health_and_rolls_back(balancer):
     assert current() == st["before_group"], "each machine on the release it ran before the group's"
     assert r["failed"] == [], r["failed"][:5]
     assert r["rows"] == sorted(r["acked"])
+
+
+def grep_on(node, rid):
+    # the lines of a request id on a node: its access log, its error log, its records
+    t = on(node, f"grep -h -- {rid} /var/log/apache2/*access.log; echo '--'; grep -h -- {rid} /var/log/flyton/error.log; "
+                 f"echo '--'; cat /var/log/flyton/requests.jl.1 /var/log/flyton/requests.jl 2>/dev/null | grep -h -- {rid}; true")
+    return [x.splitlines() for x in t.split("--\n")]
+
+
+def test_a_failing_calls_id_greps_on_its_node_and_the_group_stats_show_a_slow_page_first(balancer):
+    # through the balancer: the id of a failing call finds its access line, error lines and record
+    # on the node that served it, and nothing on the other
+    rid = "t" + secrets.token_hex(12)
+    s, b = http_lb("/cgi-bin/api?meth=api_t_fail", {"info": {"ses": st["lb_ses"], "rid": rid}, "input": {}})
+    a = json.loads(b)["server"]
+    assert s == 500 and a["rid"] == rid and a["ref"], a
+    found = {n: grep_on(n, rid) for n in nodes}
+    served = [n for n, (acc, err, rec) in found.items() if acc]
+    assert len(served) == 1, found
+    acc, err, rec = found[served[0]]
+    assert len(acc) == 1 and "api_t_fail" in acc[0] and " 500 " in acc[0], acc
+    assert err and all(f"ref {a['ref']} rid {rid}" in x for x in err) and "a failing call on purpose" in err[-1], err
+    assert len(rec) == 1 and json.loads(rec[0])["st"] == 500 and json.loads(rec[0])["what"] == "api_t_fail", rec
+    other = [n for n in nodes if n not in served][0]
+    assert found[other] == [[], [], []], found[other]
+    # a slow statement on each node, named with its method and id there
+    for n in nodes:
+        rid = "q" + secrets.token_hex(12)
+        s, a = api(n, "api_t_slowq", {}, st["ses"], rid)
+        assert s == 200 and a["allow"] == 1, a
+        rec = grep_on(n, rid)[2]
+        assert len(rec) == 1, rec
+        r = json.loads(rec[0])
+        assert r["what"] == "api_t_slowq" and r["slow"][0][0] == "DO SLEEP(0.3)" and r["slow"][0][1] >= 300, r
+        rc, out = flyton(f"slow {n} --since 5m")
+        assert rc == 0 and re.search(rf"ms .* api_t_slowq +id {rid}\n +DO SLEEP\(0\.3\)", out), out
+    # a page made slow on purpose, asked of both nodes at once: the group's stats put it first, with its p99
+    ts = [threading.Thread(target=http, args=(n, f"/cgi-bin/p?app=start&r=309012&ses={st['ses']}&rpage=t_slowpage"))
+          for n in nodes for i in range(2)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join(60)
+    rc, out = flyton("stats t_nodes --since 1h")
+    assert rc == 0 and "note:" not in out, out
+    rows = out.split("page / method")[1].splitlines()[1:]
+    first = rows[0].split()
+    assert first[:2] == ["page", "t_slowpage"] and first[2] == "4", out
+    assert 2500 <= float(first[6]) <= 8000, out     # its p99, ms
+    assert re.search(r"^ +\d+\.\d ms .* page t_slowpage +200 ", out, re.M), "the slowest requests, with their ids"
+
+
+def http_lb(path, body):
+    req = urllib.request.Request(f"{lb}{path}", data=json.dumps(body).encode(),
+                                 headers={"Host": name, "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=30, context=unchecked) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
 
 
 def test_a_group_restore_under_load_puts_back_the_backup_and_loses_no_acknowledged_write(balancer):

@@ -240,7 +240,7 @@ def test_a_balancers_ping_is_answered_whatever_its_host_on_the_persistent_runtim
             return r.status, r.read().decode("utf-8", "replace")
         finally:
             c.close()
-    others = ("/cgi-bin/api?meth=api_ping&x=1", "/cgi-bin/api?meth=api_login", "/cgi-bin/p?app=start&r=309012",
+    others = ("/cgi-bin/api?meth=api_ping&x=1", "/cgi-bin/api?meth=api_login", "/cgi-bin/api?meth=metrics&x=1", "/cgi-bin/p?app=start&r=309012",
               "/pages/login/", "/cgi-bin/api/?meth=api_ping", "/lib/kicdev.server.js")
     for p in others:
         assert get(p)[0] == 421, p
@@ -251,6 +251,8 @@ def test_a_balancers_ping_is_answered_whatever_its_host_on_the_persistent_runtim
     assert st == 200, t
     assert json.loads(t)["server"]["allow"] == 1 and json.loads(t)["server"]["db"] == 1, t
     assert get("/cgi-bin/api?meth=ping", host="10.0.1.12")[0] == 200
+    st, t = get("/cgi-bin/api?meth=metrics")     # a scraper asks each node by its address: the site's answer
+    assert st == 404 and "metrics_from" in t, t
     drain = os.path.join(os.path.dirname(cfg_file), "drain")
     open(drain, "w").close()
     try:

@@ -42,6 +42,12 @@ def dispatch():
             return
         meth = kicweb().get("meth", "")
         meth = alias.get(meth, meth)
+        if meth == "metrics":
+            from tools.kicmetrics import kicmetrics     # here: only a scrape pays for it
+            kicreq()["what"] = "metrics"
+            st, t = kicmetrics()
+            send(st, "text/plain; version=0.0.4; charset=utf-8", t, more)     # Prometheus' format
+            return
         status, ans = call(meth)
         if status == 429:
             more = dict(more, **{"Retry-After": str(ans["wait"])})     # the time left, not the window

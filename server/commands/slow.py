@@ -1,12 +1,10 @@
 # slow.py: the statements slower than slow_ms (config.py, 200 ms), worst first, with their page or method and request id
 # From the same records as flyton stats (tools/kicstat.py): each slow statement is kept with its
 # request, as its text with %s where the values were (they are bound, never in the text).
-import os
 import sys
 import argparse
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))    # stats.py beside it (a test loads this file)
-from stats import seconds, sums_of, when  # noqa: E402
+from stats import seconds, sums_of, when     # stats.py beside it (a script's folder is on the path)
 
 
 def slow(argv):

@@ -2,21 +2,12 @@
 # From the same records as flyton stats (tools/kicstat.py): each slow statement is kept with its
 # request, as its text with %s where the values were (they are bound, never in the text).
 import sys
-import argparse
 
-from stats import seconds, sums_of, when     # stats.py beside it (a script's folder is on the path)
+from stats import parsed, sums_of, when     # stats.py beside it (a script's folder is on the path)
 
 
 def slow(argv):
-    a = argparse.ArgumentParser(prog="sudo server/bin/flyton slow",
-                                epilog="the 50 worst: ms, when, the page or method, the request id, the statement")
-    a.add_argument("--since", default="1h", help="how far back: 30m, 1h, 2d (default 1h)")
-    a.add_argument("where", nargs="?", default="", help="HOST or GROUP (server/groups): that prod machine's, or all of the group's")
-    o = a.parse_args(argv)
-    secs = seconds(o.since)
-    if secs is None:
-        print(f"flyton slow: --since takes a number and s, m, h or d: {o.since!r}", file=sys.stderr)
-        return 2
+    o, secs = parsed("slow", "the 50 worst: ms, when, the page or method, the request id, the statement", argv)
     s, bad = sums_of(o.where, o.since, secs)
     if not s["slow"]:
         print(f"no statement slower than slow_ms in the last {o.since}")

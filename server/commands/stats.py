@@ -22,18 +22,9 @@ units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def stats(argv):
-    a = argparse.ArgumentParser(prog="sudo server/bin/flyton stats",
-                                epilog="per page and per method: requests, per second, p50/p95/p99 and the longest in ms, "
-                                       "5xx answers; the worst p99 first. Then the slowest requests with their ids "
-                                       "(grep ID finds them in the logs) and the users with the most requests.")
-    a.add_argument("--since", default="1h", help="how far back: 30m, 1h, 2d (default 1h)")
-    a.add_argument("--raw", action="store_true", help=argparse.SUPPRESS)    # a machine's sums, for a group's merge
-    a.add_argument("where", nargs="?", default="", help="HOST or GROUP (server/groups): that prod machine's, or all of the group's merged")
-    o = a.parse_args(argv)
-    secs = seconds(o.since)
-    if secs is None:
-        print(f"flyton stats: --since takes a number and s, m, h or d: {o.since!r}", file=sys.stderr)
-        return 2
+    o, secs = parsed("stats", "per page and per method: requests, per second, p50/p95/p99 and the longest in ms, "
+                              "5xx answers; the worst p99 first. Then the slowest requests with their ids "
+                              "(grep ID finds them in the logs) and the users with the most requests.", argv)
     s, bad = sums_of(o.where, o.since, secs)
     if o.raw:
         print(json.dumps(s))
@@ -42,6 +33,20 @@ def stats(argv):
     for b in bad:
         print(f"note: {b}: no answer (not counted)")
     return 1 if bad else 0
+
+
+def parsed(name, epilog, argv):
+    # the arguments of flyton stats and flyton slow: (options, seconds back); a wrong --since ends here
+    a = argparse.ArgumentParser(prog=f"sudo server/bin/flyton {name}", epilog=epilog)
+    a.add_argument("--since", default="1h", help="how far back: 30m, 1h, 2d (default 1h)")
+    a.add_argument("--raw", action="store_true", help=argparse.SUPPRESS)    # a machine's sums, for a group's merge
+    a.add_argument("where", nargs="?", default="", help="HOST or GROUP (server/groups): that prod machine's, or all of the group's merged")
+    o = a.parse_args(argv)
+    secs = seconds(o.since)
+    if secs is None:
+        print(f"flyton {name}: --since takes a number and s, m, h or d: {o.since!r}", file=sys.stderr)
+        raise SystemExit(2)
+    return o, secs
 
 
 def seconds(v):

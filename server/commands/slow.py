@@ -3,12 +3,12 @@
 # request, as its text with %s where the values were (they are bound, never in the text).
 import sys
 
-from stats import parsed, sums_of, when     # stats.py beside it (a script's folder is on the path)
+from tools.statread import parsed, statread, when
 
 
 def slow(argv):
     o, secs = parsed("slow", "the 50 worst: ms, when, the page or method, the request id, the statement", argv)
-    s, bad = sums_of(o.where, o.since, secs)
+    s, bad = statread(o.where, o.since, secs)
     if not s["slow"]:
         print(f"no statement slower than slow_ms in the last {o.since}")
     for ms, q, what, rid, t in s["slow"]:

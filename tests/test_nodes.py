@@ -60,7 +60,8 @@ made = {"server/apis/api/api_t_slowq.py": "from tools.sql import *\nfrom tools.k
                                           "def api_t_slowq(data):\n    sql('DO SLEEP(0.3)')\n    api_ok()\n",
         "server/apis/api/api_t_fail.py": "def api_t_fail(data):\n    raise ValueError('a failing call on purpose')\n",
         "client/app/admin/t_slowpage.py": "from tools.sql import *\n\n\n"
-                                          "def t_slowpage(data):\n    sql('DO SLEEP(2.5)')\n    return '<p id=t_slow>slow</p>'\n"}
+                                          "def t_slowpage(data):\n    if data.get('slow') == '1':\n        sql('DO SLEEP(2.5)')\n"
+                                          "    return '<p id=t_slow>slow</p>'\n"}
 
 
 def sh(cmd, cwd=None, check=True, input=None):
@@ -587,7 +588,7 @@ def test_a_failing_calls_id_greps_on_its_node_and_the_group_stats_show_a_slow_pa
         rc, out = flyton(f"slow {n} --since 5m")
         assert rc == 0 and re.search(rf"ms .* api_t_slowq +id {rid}\n +DO SLEEP\(0\.3\)", out), out
     # a page made slow on purpose, asked of both nodes at once: the group's stats put it first, with its p99
-    ts = [threading.Thread(target=http, args=(n, f"/cgi-bin/p?app=start&r=309012&ses={st['ses']}&rpage=t_slowpage"))
+    ts = [threading.Thread(target=http, args=(n, f"/cgi-bin/p?app=start&r=309012&ses={st['ses']}&rpage=t_slowpage&slow=1"))
           for n in nodes for i in range(2)]
     for t in ts:
         t.start()
@@ -597,7 +598,7 @@ def test_a_failing_calls_id_greps_on_its_node_and_the_group_stats_show_a_slow_pa
     assert rc == 0 and "note:" not in out, out
     rows = out.split("page / method")[1].splitlines()[1:]
     first = rows[0].split()
-    assert first[:2] == ["page", "t_slowpage"] and first[2] == "4", out
+    assert first[:2] == ["page", "t_slowpage"] and int(first[2]) >= 4, out     # (and the health checks' fast ones)
     assert 2500 <= float(first[6]) <= 8000, out     # its p99, ms
     assert re.search(r"^ +\d+\.\d ms .* page t_slowpage +200 ", out, re.M), "the slowest requests, with their ids"
 

@@ -14,7 +14,7 @@ try:
 except ModuleNotFoundError:     # no config.py: a dev clone that reads prod machines only (HOST|GROUP)
     path = ""
 
-__all__ = []
+__all__ = ["statread"]     # (what flyton stats and flyton slow read: nothing for a page or a method)
 
 top = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 step = math.log(1.05)

@@ -333,18 +333,21 @@ ROT
 runuser -u www-data -- test -r server/cgi-bin/p4web.py || die "www-data still cannot read $root/server"
 runuser -u www-data -- test -r "$cfg" || die "www-data cannot read server/config.py"
 
-step "10/11 the archive engine in cron (/etc/cron.d/flyton)"
+step "10/11 background jobs: the worker (flyton worker), kept running by cron"
+# the worker runs the jobs and the schedule (server/schedule: the archive engine every night);
+# cron starts it again within a minute if it ever stops, and after a reboot
 cat > /etc/cron.d/flyton <<CRON
-# Flyton: move ended sessions and old logs to the archive tables, every night
+# Flyton: keep the worker of background jobs running (server/bin/flyton worker)
 SHELL=/bin/sh
-17 3 * * * root $root/server/bin/flyton archive >> /var/log/flyton-archive.log 2>&1
+* * * * * root $root/server/bin/flyton worker --start --quiet >> /var/log/flyton/worker-cron.log 2>&1
 CRON
 chmod 644 /etc/cron.d/flyton
 if has_systemd; then systemctl enable --now cron >/dev/null 2>&1 || true
 elif ! pgrep -x cron >/dev/null; then service cron start >> "$ilog" 2>&1 || true; fi
 server/bin/flyton archive --dry-run >/dev/null 2>&1 ||
   die "the archive job fails its dry run: sudo server/bin/flyton archive --dry-run"
-ok "every night at 03:17, log /var/log/flyton-archive.log"
+quiet server/bin/flyton worker --restart || die "the worker does not start: $(tail -n 5 /var/log/flyton/worker-$db.log 2>/dev/null)"
+ok "the worker runs (sudo server/bin/flyton jobs); the archive every night at 03:17 (server/schedule)"
 
 step "11/11 Apache site (runtime $runtime)"
 mpm=$(a2query -M 2>/dev/null || echo event)

@@ -114,7 +114,8 @@ INSERT IGNORE INTO gen (key1, val1, data) VALUES
   ('ses_new_max', '10', NULL),
   ('arc_ses_days', '7', NULL),
   ('arc_logs_days', '90', NULL),
-  ('calls_keep_hours', '24', NULL);
+  ('calls_keep_hours', '24', NULL),
+  ('jobs_keep_hours', '24', NULL);
 
 
 -- logs: what happened: logins, failures, calls to outside services.
@@ -296,6 +297,48 @@ CREATE TABLE IF NOT EXISTS files (
   UNIQUE KEY files_name (name),
   KEY files_user (user_id)
 ) ENGINE=InnoDB AUTO_INCREMENT=90000001 DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+
+-- jobs: background work (tools/kicjob.py; flyton worker runs it, flyton jobs shows it; 0008_jobs.sql).
+--   name        the job: server/apis/jobs/job_<name>.py, function job_<name>(data)
+--   is_active   1 queued or running, 0 done or failed
+--   state       queued, running (a worker has it until lease_until), done, failed (err, ref)
+--   queue       a worker may take some queues only (flyton worker --queue mail)
+--   priority    lower first (0 by default)
+--   run_at      not before this time (the database's clock)
+--   tries       runs begun; a failure is queued again later, up to the job's tries (10)
+--   claim       the worker that has it: host:pid:random
+--   uniq        one job per key: a call sent again, a schedule's minute
+--   rel, rid    the release and the request that queued it
+--   data        the job's arguments
+-- The archive engine deletes done jobs older than gen jobs_keep_hours (24).
+-- DROP (every queued job is lost):   DROP TABLE jobs;
+-- example rows:
+-- | id        | name | state  | run_at                  | tries | data                         |
+-- | 200000001 | mail | queued | 2026-12-05 10:01:07.120 | 0     | {"to": "ann@example.com" ..} |
+CREATE TABLE IF NOT EXISTS jobs (
+  id          BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  name        VARCHAR(64) NOT NULL,
+  is_active   TINYINT(1) NOT NULL DEFAULT 1,
+  state       VARCHAR(8) NOT NULL DEFAULT 'queued',
+  queue       VARCHAR(32) NOT NULL DEFAULT 'default',
+  priority    SMALLINT NOT NULL DEFAULT 0,
+  run_at      DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+  tries       SMALLINT NOT NULL DEFAULT 0,
+  lease_until DATETIME(3) NULL,
+  claim       VARCHAR(80) NULL,
+  uniq        VARCHAR(190) NULL,
+  rel         VARCHAR(64) NOT NULL DEFAULT '',
+  rid         VARCHAR(64) NOT NULL DEFAULT '',
+  ref         VARCHAR(16) NULL,
+  err         TEXT NULL,
+  created_at  TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+  updated_at  TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
+  data        JSON NULL,
+  UNIQUE KEY jobs_uniq (uniq),
+  KEY jobs_due (is_active, priority, run_at),
+  KEY jobs_state (state, updated_at)
+) ENGINE=InnoDB AUTO_INCREMENT=200000001 DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 
 -- migrations: which files of sql/migrations ran on this database (server/bin/flyton migrate).

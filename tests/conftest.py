@@ -315,6 +315,7 @@ def config_lines(text):
             f.write("\n" + text + "\n")
         exec(text, vars(config))
         reload_site()
+        restart_worker()
         yield
     finally:
         with open(cfg_file, "w") as f:
@@ -323,6 +324,14 @@ def config_lines(text):
             delattr(config, k)
         vars(config).update(was)
         reload_site()
+        restart_worker()
+
+
+def restart_worker():
+    # the test instance's worker of background jobs reads config.py once, as the daemons do
+    r = subprocess.run([f"{top}/server/bin/flyton", "worker", "--restart"], capture_output=True, text=True, timeout=120,
+                       env=dict(os.environ, FLYTON_CONFIG_DIR=os.path.dirname(cfg_file)))
+    assert r.returncode == 0, r.stdout + r.stderr
 
 
 def clear_fails():

@@ -1,4 +1,4 @@
-# test_new.py: `flyton new page|api|table` in a copy of the clone: what it writes, and
+# test_new.py: `flyton new page|api|job|table` in a copy of the clone: what it writes, and
 # what it refuses (writing nothing). That the files it writes work on a real site, with
 # their tests passing, is shown by the tutorial's test (test_tutorial.py).
 import os
@@ -73,6 +73,14 @@ def test_page_api_and_table_are_written_the_flyton_way(copy):
     assert "from tools.kicapi import *" in (copy / "server/apis/api/api_note_add.py").read_text()
     assert (copy / "tests/test_api_note_add.py").exists()
 
+    rc, out = new(copy, "job", "job_mail_welcome")     # with or without the job_ prefix
+    assert rc == 0, out
+    j = copy / "server/apis/jobs/job_mail_welcome.py"
+    assert first_function(j) == "job_mail_welcome"
+    assert "run twice" in j.read_text(), "the job's file says what its author must make safe"
+    assert 'job("mail_welcome", {})' in (copy / "tests/test_job_mail_welcome.py").read_text()
+    assert 'job("mail_welcome", {...})' in out
+
     before = (copy / "sql/tables.sql").read_text()
     n = len(os.listdir(copy / "sql/migrations"))
     rc, out = new(copy, "table", "notes", "--owned")
@@ -105,7 +113,7 @@ def test_page_api_and_table_are_written_the_flyton_way(copy):
     (second,) = starts(m)
     assert a_free_range(second, after)
     assert "user_id" not in m
-    for d in ("client/app/admin", "server/apis/api", "server/apis/tools", "tests"):
+    for d in ("client/app/admin", "server/apis/api", "server/apis/jobs", "server/apis/tools", "tests"):
         for n in os.listdir(copy / d):
             if n.endswith(".py"):
                 compile(open(copy / d / n).read(), n, "exec")

@@ -1,6 +1,6 @@
-# archive.py: move ended sessions, old logs and unused counters to the archive tables (cron: every night)
+# archive.py: move ended sessions, old logs and unused counters to the archive tables (server/schedule: every night)
 # The archive engine. Moves ended sessions (ses -> ses_arc), old logs (logs -> logs_arc) and unused throttle counters, in batches, and deletes the kept answers
-# of old API calls (calls, gen calls_keep_hours) and ended rate counters (rates); each batch is one transaction (copy, then
+# of old API calls (calls, gen calls_keep_hours), done jobs (jobs, gen jobs_keep_hours) and ended rate counters (rates); each batch is one transaction (copy, then
 # delete), so a crash or a kill at any point loses no row and copies none twice,
 # and the next run goes on where this one stopped. Every night from cron (install.sh), or:
 #   sudo server/bin/flyton archive [--dry-run] [--batch N]
@@ -53,7 +53,8 @@ def archive_all(batch=1000, dry=0, pause=0, say=print):
     out = {}
     for t in jobs:
         out[t] = archive_table(t, g, batch, dry, pause, say)
-    out["calls"] = forget_calls(g, batch, dry, say)
+    out["calls"] = forget("calls", "created_at", "calls_keep_hours", "kept answers", g, batch, dry, say)
+    out["jobs"] = forget("jobs", "state = 'done' AND updated_at", "jobs_keep_hours", "done jobs", g, batch, dry, say)
     out["rates"] = forget_rates(dry, say)
     return out
 
@@ -71,23 +72,23 @@ def forget_rates(dry, say):
     return n
 
 
-def forget_calls(g, batch, dry, say):
-    # the kept answers of calls (tools/db_calls.py) are for a call sent again, not a record:
-    # older than gen calls_keep_hours they are deleted, not archived
-    hours = gen_val(g, "calls_keep_hours", 24)
-    cond = "created_at < NOW() - INTERVAL %s SECOND"
+def forget(t, cond, key, what, g, batch, dry, say):
+    # rows that are for a while, not a record (the kept answers of calls: tools/db_calls.py; done
+    # jobs: tools/kicjob.py): older than gen <key> hours they are deleted, not archived
+    hours = gen_val(g, key, 24)
+    cond += " < NOW() - INTERVAL %s SECOND"
     args = (int(hours * 3600),)
     if dry:
-        n = sql(f"SELECT COUNT(*) FROM calls WHERE {cond}", args)[0][0][0]
-        say(f"calls: {n} kept answers would be deleted (kept: {hours:g} hours)")
+        n = sql(f"SELECT COUNT(*) FROM {t} WHERE {cond}", args)[0][0][0]
+        say(f"{t}: {n} {what} would be deleted (kept: {hours:g} hours)")
         return n
     gone = 0
     while True:
-        n = sql(f"DELETE FROM calls WHERE {cond} LIMIT {int(batch)}", args)[1]
+        n = sql(f"DELETE FROM {t} WHERE {cond} LIMIT {int(batch)}", args)[1]
         gone += n
         if n < batch:
             break
-    say(f"calls: deleted {gone} kept answers (kept: {hours:g} hours)")
+    say(f"{t}: deleted {gone} {what} (kept: {hours:g} hours)")
     return gone
 
 

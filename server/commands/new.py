@@ -2,6 +2,7 @@
 #   sudo server/bin/flyton new page notes            client/app/admin/notes.py, def notes(data)
 #                                                    (tab_x, test_x, card_x: in admin/tabs/ .. : tools/pagedirs.py)
 #   sudo server/bin/flyton new api note_add          server/apis/api/api_note_add.py, def api_note_add(data)
+#   sudo server/bin/flyton new job mail_welcome      server/apis/jobs/job_mail_welcome.py, def job_mail_welcome(data)
 #   sudo server/bin/flyton new migration prio        sql/migrations/NNNN_prio.sql, to fill with SQL
 #   sudo server/bin/flyton new table notes [--owned] sql/migrations/NNNN_notes.sql, its entry in
 #                                                    sql/tables.sql, server/apis/tools/db_notes.py
@@ -38,8 +39,8 @@ class Refused(Exception):
 
 def new(argv):
     a = argparse.ArgumentParser(prog="server/bin/flyton new",
-                                epilog="page: client/app/<app>/NAME.py (tab_x, test_x, card_x: in a group's folder); api: server/apis/api/api_NAME.py; table: sql/migrations/NNNN_NAME.sql, its entry in sql/tables.sql and server/apis/tools/db_NAME.py; migration: sql/migrations/NNNN_NAME.sql. Each writes a test in tests/ too.")
-    a.add_argument("kind", choices=["page", "api", "table", "migration"])
+                                epilog="page: client/app/<app>/NAME.py (tab_x, test_x, card_x: in a group's folder); api: server/apis/api/api_NAME.py; job: server/apis/jobs/job_NAME.py (a background job: tools/kicjob.py); table: sql/migrations/NNNN_NAME.sql, its entry in sql/tables.sql and server/apis/tools/db_NAME.py; migration: sql/migrations/NNNN_NAME.sql. Each writes a test in tests/ too.")
+    a.add_argument("kind", choices=["page", "api", "job", "table", "migration"])
     a.add_argument("name")
     a.add_argument("--app", default="admin", help="page: the app folder of client/app (default admin, app=start)")
     a.add_argument("--owned", action="store_true", help="table: each row belongs to a user (user_id)")
@@ -49,6 +50,8 @@ def new(argv):
             made = new_page(o.name, o.app)
         elif o.kind == "api":
             made = new_api(o.name)
+        elif o.kind == "job":
+            made = new_job(o.name)
         elif o.kind == "migration":
             made = new_migration(o.name)
         else:
@@ -204,6 +207,44 @@ def new_api(name):
     t = os.path.join(top, "tests", f"test_api_{name}.py")
     free([p, t])
     return [(p, fill(api_py, name=name)), (t, fill(api_test, name=name))]
+
+
+# ---------- job ----------
+
+job_py = '''# job_@name@.py: (say here what it does), in the background: job("@name@", {...}) queues it (tools/kicjob.py).
+# It runs at least once: if it is cut short (a machine stops) it runs again, so running it twice
+# must do no harm (docs/tools.md, "tools/kicjob.py"). Raising makes it run again later.
+from tools.sql import *
+
+
+def job_@name@(data):
+    print("job @name@", data)      # what it prints goes to the worker's log
+'''
+
+job_test = '''# test_job_@name@.py: the background job job_@name@, queued as a page or method queues it and run
+# here (tests/inproc.py run_jobs). Written by flyton new job; grow it with the job.
+import pytest
+
+from inproc import run_jobs
+from tools.kicjob import job
+
+pytestmark = pytest.mark.once
+
+
+def test_job_@name@_runs():
+    i = job("@name@", {})
+    assert run_jobs([i]) == {i: "done"}
+'''
+
+
+def new_job(name):
+    if name.startswith("job_"):
+        name = name[4:]
+    check_name(name, "a job")
+    p = os.path.join(top, "server", "apis", "jobs", f"job_{name}.py")
+    t = os.path.join(top, "tests", f"test_job_{name}.py")
+    free([p, t])
+    return [(p, fill(job_py, name=name)), (t, fill(job_test, name=name))]
 
 
 # ---------- table ----------
@@ -491,6 +532,10 @@ def next_steps(o):
         n = o.name[4:] if o.name.startswith("api_") else o.name
         return (f"next: fill server/apis/api/api_{n}.py; the browser calls it with "
                 f'call_server("api_{n}", {{...}}); sudo tests/run -k {n}')
+    if o.kind == "job":
+        n = o.name[4:] if o.name.startswith("job_") else o.name
+        return (f"next: fill server/apis/jobs/job_{n}.py; a page or method queues it with "
+                f'job("{n}", {{...}}) (from tools.kicjob import job); sudo tests/run -k {n}')
     if o.kind == "migration":
         return ("next: write its SQL; change sql/tables.sql the same way (the picture of every table); "
                 "sudo server/bin/flyton migrate (runs it here; promote runs it on prod); sudo tests/run -k picture")

@@ -7,6 +7,7 @@ cmd_reload() {
     say "  is now, one graceful restart each (SIGUSR1): requests in flight finish, new ones wait for the"
     say "  new processes, none fails. Then URL (default the site's ping) must answer."
     say "  Under CGI there is nothing to reload: every request runs the files as they are."
+    say "  The worker of background jobs (flyton worker), when it runs, starts again too."
     say "usage: sudo server/bin/flyton reload GROUP"
     say "  the same on each prod machine of GROUP (server/groups), one after the other"
     return 0
@@ -39,4 +40,9 @@ cmd_reload() {
   say "==> health"
   wait_ping "$url" || die "the site does not answer after the reload"
   say "ok: the site answers with the code as it is now"
+  # the worker of background jobs too, when it runs here (each job it runs ends first)
+  if [ -f "$cfgdir/config.py" ] && "$root/server/bin/flyton" worker --status >/dev/null 2>&1; then
+    "$root/server/bin/flyton" worker --restart >/dev/null || die "the worker did not start again: sudo server/bin/flyton worker --status"
+    say "ok: the worker runs the code as it is now"
+  fi
 }

@@ -7,8 +7,8 @@
 from tools.sql import *
 from tools.kicapi import *
 from tools.kicweb import client_ip
-from tools.kicconfirm import kicconfirm, tell_old
-from tools.kicreq import after_answer
+from tools.kicconfirm import kicconfirm
+from tools.kicjob import job
 from tools.db_pwreset import pwreset_end
 from tools.reauth import reauth
 
@@ -24,7 +24,7 @@ def api_email(data):
         pwreset_end(uid)
         add_to_data("users", uid, "email", "!del")
         if old:
-            after_answer(tell_old, u["username"], old, "")
+            job("email_old", {"username": u["username"], "old": old, "email": ""})
         api_ok({"email": ""})
         return
     e = kic_refine("Email", v, {"is": "email", "max": 255})

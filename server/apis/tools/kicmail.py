@@ -3,8 +3,9 @@
 #   mail = {"host": "localhost", "port": 25, "tls": "", "user": "", "password": "",
 #           "from": "Flyton <noreply@localhost>", "timeout": 10}
 #   tls: "" plain (a relay on the box), "starttls" (port 587), "ssl" (port 465)
-# A send never raises: it answers {"status": 1} or {"status": 0, "err": ...}, and a
-# failure is written to the error log.
+# kicmail() never raises: it answers {"status": 1, "job": id} (queued) or {"status": 0, "err": ...},
+# and a refusal is written to the error log. A mail that cannot be sent yet is sent again later
+# (flyton jobs shows it).
 import ssl
 import smtplib
 from email.message import EmailMessage
@@ -12,38 +13,49 @@ from email.utils import make_msgid, formatdate
 
 import config
 from tools.kic_refine import validate_email
+from tools.kicjob import job
 
 # what `from tools.kicmail import *` gives: this tool's own names, no other's (docs/tools.md)
-__all__ = ["kicmail"]
+__all__ = ["kicmail"]     # (send_now: the mail job's, sending at once)
 
 defaults = {"host": "localhost", "port": 25, "tls": "", "user": "", "password": "",
             "from": "Flyton <noreply@localhost>", "timeout": 10}
 
 
 def kicmail(to, subject, text, html=""):
-    # one mail to one address: a text body, and an HTML one when given
-    c = dict(defaults, **(getattr(config, "mail", None) or {}))
+    # one mail to one address (a text body, and an HTML one when given), queued: a background job
+    # sends it (server/apis/jobs/job_mail.py), again later while the mail server is down, so no
+    # answer waits for it. Inside a call's transaction it is queued with the call's writes
     if not isinstance(to, str) or not validate_email(to):
         return fail(f"not an email address: {str(to)[:80]!r}")
-    if capped(to):
-        return fail(f"not sent to {to}: the address or the sender had their cap of mails (config.py mail_cap, mail_cap_user)")
     try:
-        m = EmailMessage()
-        m["From"] = c["from"]
-        m["To"] = to
-        m["Subject"] = str(subject)     # a new line in a header is refused here (ValueError)
-        m["Date"] = formatdate(localtime=True)
-        m["Message-ID"] = make_msgid(domain=c["from"].rsplit("@", 1)[-1].strip("> ") or "localhost")
-        m.set_content(str(text))
-        if html:
-            m.add_alternative(str(html), subtype="html")
+        message(to, subject, text, html)     # what would fail at sending fails now, with its reason
     except (ValueError, TypeError) as e:
         return fail(f"the message is not valid: {e}")
-    try:
-        send(c, m)
-    except (OSError, smtplib.SMTPException, ssl.SSLError) as e:
-        return fail(f"could not send to {to} through {c['host']}:{c['port']}: {e.__class__.__name__}: {e}")
-    return {"status": 1}
+    if capped(to):
+        return fail(f"not sent to {to}: the address or the sender had their cap of mails (config.py mail_cap, mail_cap_user)")
+    return {"status": 1, "job": job("mail", {"to": to, "subject": str(subject), "text": str(text), "html": str(html or "")})}
+
+
+def send_now(to, subject, text, html=""):
+    # sends it now; raises when the server is not there or refuses (the job is tried again later)
+    c = dict(defaults, **(getattr(config, "mail", None) or {}))
+    m = message(to, subject, text, html, c)
+    send(c, m)
+
+
+def message(to, subject, text, html, c=None):
+    c = c or dict(defaults, **(getattr(config, "mail", None) or {}))
+    m = EmailMessage()
+    m["From"] = c["from"]
+    m["To"] = to
+    m["Subject"] = str(subject)     # a new line in a header is refused here (ValueError)
+    m["Date"] = formatdate(localtime=True)
+    m["Message-ID"] = make_msgid(domain=c["from"].rsplit("@", 1)[-1].strip("> ") or "localhost")
+    m.set_content(str(text))
+    if html:
+        m.add_alternative(str(html), subtype="html")
+    return m
 
 
 def capped(to, uid=None):

@@ -59,6 +59,11 @@ def api_t_upload(data):
 made = {"server/apis/api/api_t_slowq.py": "from tools.sql import *\nfrom tools.kicapi import *\n\n\n"
                                           "def api_t_slowq(data):\n    sql('DO SLEEP(0.3)')\n    api_ok()\n",
         "server/apis/api/api_t_fail.py": "def api_t_fail(data):\n    raise ValueError('a failing call on purpose')\n",
+        "server/apis/jobs/job_t_count.py": "from tools.sql import *\nimport time\n\n\n"
+                                           "def job_t_count(data):\n"
+                                           "    sql(\"INSERT INTO logs (act_type, send_text) VALUES ('t_job_run', %s)\", [data['tag']])\n"
+                                           "    time.sleep(0.02)\n"
+                                           "    sql(\"INSERT INTO logs (act_type, send_text) VALUES ('t_job_end', %s)\", [data['tag']])\n",
         "client/app/admin/t_slowpage.py": "from tools.sql import *\n\n\n"
                                           "def t_slowpage(data):\n    if data.get('slow') == '1':\n        sql('DO SLEEP(2.5)')\n"
                                           "    return '<p id=t_slow>slow</p>'\n"}
@@ -157,7 +162,8 @@ def test_the_first_node_takes_a_database_server_of_its_own():
     assert db("SELECT username FROM users").split() == ["admin"], "the admin is in the database server's database"
     # the loads below send thousands of calls with one session: no per-user rate limit for them (the
     # second node takes this config.py too; test_limits.py tests the limits, one counter for both nodes below)
-    on("flyprod1", "printf '%s\\n' 'rate_limits = {\"default\": \"1000000/minute per user\"}' >> /srv/flyton/shared/config.py && "
+    # (and a job's lease of 5 s, not 60: the worker killed below leaves its job for 5 s only)
+    on("flyprod1", "printf '%s\\n' 'rate_limits = {\"default\": \"1000000/minute per user\"}' 'job_lease = 5' >> /srv/flyton/shared/config.py && "
                    "/srv/flyton/current/server/bin/flyton reload >/dev/null")
 
 
@@ -601,6 +607,39 @@ def test_a_failing_calls_id_greps_on_its_node_and_the_group_stats_show_a_slow_pa
     assert first[:2] == ["page", "t_slowpage"] and int(first[2]) >= 4, out     # (and the health checks' fast ones)
     assert 2500 <= float(first[6]) <= 8000, out     # its p99, ms
     assert re.search(r"^ +\d+\.\d ms .* page t_slowpage +200 ", out, re.M), "the slowest requests, with their ids"
+
+
+def test_the_workers_of_both_nodes_run_each_of_a_thousand_jobs_once_with_one_killed(balancer):
+    # 1000 jobs in the group's database; each node's worker (2 processes, started by install.sh and
+    # again by each promote) claims them; one process of flyprod1 is killed (SIGKILL) mid-run, so its
+    # job runs again once its lease ends: every job ends once, one at most began twice
+    tag = "n" + secrets.token_hex(4)
+    for k in range(2):
+        rc, out = flyton(f"each flyprod{k + 1} worker --status")
+        assert rc == 0 and "running, pid" in out, out
+    db(f"INSERT INTO jobs (name, data) SELECT 't_count', JSON_OBJECT('tag', CONCAT('{tag}-', seq)) FROM seq_1_to_1000")
+    done = lambda: int(db(f"SELECT COUNT(*) FROM logs WHERE act_type = 't_job_end' AND send_text LIKE '{tag}-%'").split()[-1])
+    end = time.monotonic() + 60
+    while done() < 200 and time.monotonic() < end:
+        time.sleep(0.2)
+    sup = on("flyprod1", "cat /run/flyton/worker-flyton.pid").split()[0]
+    kid = on("flyprod1", f"pgrep -P {sup} | head -n 1").strip()
+    assert kid.isdigit(), kid
+    on("flyprod1", f"kill -9 {kid}")
+    end = time.monotonic() + 180
+    while done() < 1000 and time.monotonic() < end:
+        time.sleep(0.5)
+    assert done() == 1000, f"{done()} of 1000 jobs ended"
+    twice = db(f"SELECT send_text, COUNT(*) FROM logs WHERE act_type = 't_job_end' AND send_text LIKE '{tag}-%' "
+               "GROUP BY send_text HAVING COUNT(*) != 1")
+    assert twice.strip() == "", f"jobs that ended more than once: {twice}"
+    began = db(f"SELECT COUNT(*) FROM logs WHERE act_type = 't_job_run' AND send_text LIKE '{tag}-%'").split()[-1]
+    assert 1000 <= int(began) <= 1001, began
+    left = db(f"SELECT state, COUNT(*) FROM jobs WHERE name = 't_count' AND JSON_VALUE(data, '$.tag') LIKE '{tag}-%' GROUP BY state")
+    assert left.split() == ["done", "1000"], left
+    rc, out = flyton("jobs t_nodes")
+    assert rc == 0 and out.count("worker on this machine: running") == 2, out
+    assert re.search(r"^t_count +0 +0 +0 +0 +\d+", out, re.M), out
 
 
 def http_lb(path, body):

@@ -218,7 +218,8 @@ def one(queues, once):
         j = kicjob.claim(me, queues, skip) if kicjob.any_due(queues) else None
         if j:
             idle = 0.1
-            kicjob.run_one(j, lambda m, ref="": (say(m), log(m, ref)))
+            # a try that failed: a line in the worker's log; the last one: its traceback in the error log too
+            kicjob.run_one(j, lambda m, ref="": (say(m), ref and log(m, ref)))
             continue
         if once:
             return 0

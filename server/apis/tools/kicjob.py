@@ -170,7 +170,11 @@ def run_one(j, log):
         while sqlmod.in_tx():
             sqlmod.rollback()
         ok, err, ref = 0, traceback.format_exc()[-8000:], os.urandom(4).hex()
-        log(f"job {j['id']} {j['name']} (try {j['tries']} of {tries}) failed, ref {ref}\n{err}", ref)
+        last = (err.strip().splitlines() or [""])[-1]
+        if j["tries"] < tries:
+            log(f"job {j['id']} {j['name']} (try {j['tries']} of {tries}) failed, ref {ref}: {last}; again later")
+        else:     # the last try: its traceback in the error log too (flyton logs REF)
+            log(f"job {j['id']} {j['name']} failed its last try ({tries}), ref {ref}\n{err}", ref)
     finally:
         state["job"] = None
         stop.set()
@@ -211,7 +215,8 @@ def finish(j, ok, err, ref, tries, log):
         return
     if not got:
         # another worker took it when its lease ended (this one stalled): it ran twice, said so
-        log(f"job {j['id']} {j['name']}: its lease ended before it did, and another worker took it: it ran twice")
+        log(f"job {j['id']} {j['name']}: its lease ended before it did, and another worker took it: it ran twice",
+            os.urandom(4).hex())     # (in the error log: never silently twice)
 
 
 def me():

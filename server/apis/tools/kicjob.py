@@ -21,7 +21,7 @@ from tools import sql as sqlmod
 from tools.sql import sql, SqlError
 from tools.kicreq import kicreq, local as reqlocal
 
-__all__ = ["job"]
+__all__ = ["kicjob", "job"]
 
 apis = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 top = os.path.dirname(os.path.dirname(apis))
@@ -30,6 +30,13 @@ lease_s = int(getattr(config, "job_lease", 60))          # a running job's lease
 backoff_s = float(getattr(config, "job_backoff", 5))     # the wait before the first retry; doubled each time
 tries_max = 10
 state = {"db": None, "n": 0, "job": None}     # this worker: its connection's isolation set; jobs queued
+
+
+def kicjob(i):
+    # what became of job i: {"id", "name", "state", "tries", "run_at", "err", "ref"}, {} when it is
+    # gone (done jobs are kept jobs_keep_hours, 24)
+    w = sql("SELECT id, name, state, tries, run_at, err, ref FROM jobs WHERE id = %s", [int(i)], 1)[0]
+    return w[0] if w else {}
 
 
 def job(name, args=None, at=None, delay=0, queue="default", priority=0):

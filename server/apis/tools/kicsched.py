@@ -13,7 +13,7 @@ import time
 from tools import kicjob
 from tools.sql import sql
 
-__all__ = []     # (the workers use it: nothing for pages and methods)
+__all__ = ["kicsched"]     # (the workers read the schedule: nothing for pages and methods)
 
 path = os.path.join(kicjob.top, "server", "schedule")
 ranges = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 7))

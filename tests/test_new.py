@@ -77,7 +77,7 @@ def test_page_api_and_table_are_written_the_flyton_way(copy):
     assert rc == 0, out
     j = copy / "server/apis/jobs/job_mail_welcome.py"
     assert first_function(j) == "job_mail_welcome"
-    assert "run twice" in j.read_text(), "the job's file says what its author must make safe"
+    assert "running it twice" in j.read_text(), "the job's file says what its author must make safe"
     assert 'job("mail_welcome", {})' in (copy / "tests/test_job_mail_welcome.py").read_text()
     assert 'job("mail_welcome", {...})' in out
 

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.once      # in process (tests/inproc.py): the first pas
 
 
 def pending_of(uid, s=10):
-    # the address a confirm link of the user would set (made just after the answer), or ""
+    # the address a confirm link of the user would set (made by a background job: the worker's), or ""
     end = time.monotonic() + s
     while time.monotonic() < end:
         e = pwreset_pending(uid)

@@ -200,13 +200,18 @@ def test_api_@name@_needs_a_session():
 
 
 def new_api(name):
-    if name.startswith("api_"):
-        name = name[4:]
-    check_name(name, "an API method")
-    p = os.path.join(top, "server", "apis", "api", f"api_{name}.py")
-    t = os.path.join(top, "tests", f"test_api_{name}.py")
+    return new_in("api", name, "an API method", api_py, api_test)
+
+
+def new_in(kind, name, what, text, test):
+    # server/apis/<kind>/<kind>_NAME.py and tests/test_<kind>_NAME.py (an API method, a job)
+    name = name.removeprefix(kind + "_")
+    check_name(name, what)
+    d = "api" if kind == "api" else "jobs"
+    p = os.path.join(top, "server", "apis", d, f"{kind}_{name}.py")
+    t = os.path.join(top, "tests", f"test_{kind}_{name}.py")
     free([p, t])
-    return [(p, fill(api_py, name=name)), (t, fill(api_test, name=name))]
+    return [(p, fill(text, name=name)), (t, fill(test, name=name))]
 
 
 # ---------- job ----------
@@ -238,13 +243,7 @@ def test_job_@name@_runs():
 
 
 def new_job(name):
-    if name.startswith("job_"):
-        name = name[4:]
-    check_name(name, "a job")
-    p = os.path.join(top, "server", "apis", "jobs", f"job_{name}.py")
-    t = os.path.join(top, "tests", f"test_job_{name}.py")
-    free([p, t])
-    return [(p, fill(job_py, name=name)), (t, fill(job_test, name=name))]
+    return new_in("job", name, "a job", job_py, job_test)
 
 
 # ---------- table ----------

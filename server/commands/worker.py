@@ -53,6 +53,7 @@ def worker(argv):
             pid = 0
         elif o.stop:
             print("the worker was not running")
+        if o.stop:
             return 0
     if o.once:
         return one(queues, 1)

@@ -158,14 +158,13 @@ def run_one(j, log):
     # runs a claimed job, its lease renewed meanwhile; the row says how it ended. 1: done
     import threading
     import traceback
-    from tools.kicweb import load
     stop = threading.Event()
     t = threading.Thread(target=renew, args=(j, stop), daemon=True)
     t.start()
     state["job"], state["n"] = j, 0
     tries = tries_max
     try:
-        mod = load(f"jobs.job_{j['name']}")
+        mod = load(j["name"])
         tries = int(getattr(mod, "tries", tries_max))
         f = getattr(mod, f"job_{j['name']}")
         args = json.loads(j["data"]) if j["data"] else {}
@@ -188,6 +187,20 @@ def run_one(j, log):
         t.join()
     finish(j, ok, err, ref, tries, log)
     return ok
+
+
+def load(name):
+    # server/apis/jobs/job_<name>.py, by its path (a worker's own folder may hold a module named
+    # jobs: the flyton jobs command), loaded once a process
+    import sys
+    import importlib.util
+    m = sys.modules.get(f"job_{name}")
+    if m is None:
+        spec = importlib.util.spec_from_file_location(f"job_{name}", f"{apis}/jobs/job_{name}.py")
+        m = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(m)
+        sys.modules[f"job_{name}"] = m
+    return m
 
 
 def renew(j, stop):

@@ -23,13 +23,25 @@ def jobs(argv):
         if len(o.what) != 2 or not o.what[1].isdigit():
             print(f"flyton jobs: {o.what[0]} takes a job's id (flyton jobs lists them)", file=sys.stderr)
             return 2
+        if not here():
+            return 1
         return change(o.what[0], int(o.what[1]))
     if len(o.what) > 1:
         print("flyton jobs: one HOST or GROUP, or retry ID, or drop ID", file=sys.stderr)
         return 2
     if o.what:
         return subprocess.run([f"{top}/server/bin/flyton", "each", o.what[0], "jobs"] + (["--all"] if o.all else [])).returncode
+    if not here():
+        return 1
     return show(o.all)
+
+
+def here():
+    # this machine's own database needs its config.py; HOST|GROUP work from a clone without one
+    if os.path.exists(f"{os.environ.get('FLYTON_CONFIG_DIR') or top + '/server'}/config.py"):
+        return 1
+    print("flyton: no server/config.py here (sudo ./install.sh writes it): only HOST or GROUP can be read", file=sys.stderr)
+    return 0
 
 
 def show(every):

@@ -87,15 +87,21 @@ def halt(pid):
         return
     end = time.monotonic() + stop_s + 5
     while time.monotonic() < end:
-        try:
-            os.kill(pid, 0)
-        except OSError:
+        if not alive(pid):
             return
         time.sleep(0.1)
     try:
         os.killpg(pg, signal.SIGKILL)
     except OSError:
         pass
+
+
+def alive(pid):
+    # a process that ended is gone, or a zombie where no init reaps orphans (a container's shell as pid 1)
+    try:
+        return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return 0
 
 
 def background(n, queues):

@@ -310,6 +310,7 @@ CREATE TABLE IF NOT EXISTS files (
 --   claim       the worker that has it: host:pid:random
 --   uniq        one job per key: a call sent again, a schedule's minute
 --   rel, rid    the release and the request that queued it
+--   user_id     the user of that request (0: none): a mail the job sends counts for their cap
 --   data        the job's arguments
 -- The archive engine deletes done jobs older than gen jobs_keep_hours (24).
 -- DROP (every queued job is lost):   DROP TABLE jobs;
@@ -330,6 +331,7 @@ CREATE TABLE IF NOT EXISTS jobs (
   uniq        VARCHAR(190) NULL,
   rel         VARCHAR(64) NOT NULL DEFAULT '',
   rid         VARCHAR(64) NOT NULL DEFAULT '',
+  user_id     INT NOT NULL DEFAULT 0,
   ref         VARCHAR(16) NULL,
   err         TEXT NULL,
   created_at  TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,

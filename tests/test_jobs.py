@@ -115,6 +115,35 @@ def api_t_door(data):
     assert len(jobs_of(tag)) == 2
 
 
+def test_a_job_knows_whose_request_queued_it_so_its_mails_count_for_them(user, temp_file):
+    # whose() inside a job is the user of the request that queued it (kicmail's cap per user
+    # counts the framework's mails too: a password link, a confirmation); 0 for one queued elsewhere
+    temp_file("server/apis/jobs/job_t_who.py", """from tools.sql import *
+from tools.kicreq import whose
+
+
+def job_t_who(data):
+    sql("INSERT INTO t_kit (user_id, name) VALUES (0, %s)", ["who " + data["tag"] + " " + str(whose())])
+""")
+    temp_file("server/apis/api/api_t_who.py", """from tools.kicapi import *
+from tools.kicjob import job
+
+
+def api_t_who(data):
+    api_ok({"id": job("t_who", {"tag": data["post"]["input"]["tag"]})})
+""")
+    tag = "wh" + secrets.token_hex(6)
+    st, a = call("api_t_who", {"tag": tag}, user["ses"], secrets.token_hex(16))
+    assert st == 200 and a["allow"] == 1, a
+    i = a["id"]
+    assert sql.sql("SELECT user_id FROM jobs WHERE id = %s", [i])[0][0][0] == user["id"]
+    other = "wo" + secrets.token_hex(6)
+    k = kicjob.job("t_who", {"tag": other})
+    assert run_jobs([i, k]) == {i: "done", k: "done"}
+    assert runs(f"{tag} {user['id']}", "who") == 1
+    assert runs(f"{other} 0", "who") == 1
+
+
 @pytest.mark.once
 def test_a_failing_job_is_tried_again_then_kept_failed_and_flyton_jobs_retries_or_drops_it(temp_file, monkeypatch):
     temp_file("server/apis/jobs/job_t_fails.py", counting.replace("@name@", "t_fails") + "\n\ntries = 3\n")
@@ -238,3 +267,37 @@ def test_the_worker_runs_as_the_web_servers_user_and_says_so():
     assert len(kids) == 2, kids
     for k in kids:
         assert os.stat(f"/proc/{k}").st_uid == 33, "a worker runs as www-data"
+
+
+@pytest.mark.once
+def test_an_idle_worker_asks_about_once_a_second_and_wakes_for_a_job(temp_file):
+    # kicjob.work, the loop of each worker process, in a thread here on a queue of its own: its
+    # statements counted (tools/sql.py counts each thread's) while nothing is due, then a job queued
+    temp_file("server/apis/jobs/job_t_count.py", counting.replace("@name@", "t_count"))
+    import threading
+    q = "idle" + secrets.token_hex(4)
+    seen = []     # (time, statements so far), at each turn of the loop
+    stop = {"at": time.monotonic() + 30}
+
+    def turn():
+        seen.append((time.monotonic(), getattr(sql.local, "nq", 0)))
+        return 1 if time.monotonic() > stop["at"] else 0
+
+    t = threading.Thread(target=kicjob.work, args=([q], 0, turn, print, lambda m, ref: print(m)))
+    t.start()
+    try:
+        time.sleep(3)     # past its first quick looks
+        a = seen[-1]
+        time.sleep(10)
+        b = seen[-1]
+        rate = (b[1] - a[1]) / (b[0] - a[0])
+        assert 0.5 <= rate <= 1.3, f"{rate:.2f} statements a second while idle"
+        tag = "id" + secrets.token_hex(6)
+        kicjob.job("t_count", {"tag": tag}, queue=q)
+        t0 = time.monotonic()
+        assert wait_for(lambda: runs(tag, "end") == 1, 10), "an idle worker (this one or the instance's) ran the job"
+        assert time.monotonic() - t0 < 2.5, "it ran within about a second of being queued"
+    finally:
+        stop["at"] = 0
+        t.join(5)
+    assert not t.is_alive()

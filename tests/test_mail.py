@@ -279,6 +279,21 @@ def test_a_link_expires_and_a_newer_one_ends_the_older(mailsite, quick):
 
 
 @pytest.mark.once
+def test_links_made_at_once_for_one_user_leave_one_working():
+    # two workers making a user's link at the same moment (two "forgot password" jobs): one works
+    from tools.db_pwreset import pwreset_new, db_pwreset
+    u, p, uid = new_user()
+    for n in range(15):
+        go = threading.Barrier(3)
+        ts = [threading.Thread(target=lambda: (go.wait(), pwreset_new(uid, "127.0.0.1"))) for i in range(3)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join(30)
+        assert db_pwreset(uid) == 1, f"round {n}: {db_pwreset(uid)} links work"
+
+
+@pytest.mark.once
 def test_asking_for_links_is_throttled_per_address_and_per_client(mailsite, quick):
     m = mail_user()
     a_ip, b_ip = "127.0.%d.%d" % tuple(secrets.token_bytes(2)), "127.0.%d.%d" % tuple(secrets.token_bytes(2))

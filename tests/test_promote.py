@@ -375,6 +375,43 @@ def test_a_later_rollback_skips_the_release_rolled_back_from():
     assert current() == c
 
 
+def test_the_worker_runs_the_release_it_is_switched_to_and_a_job_keeps_its_release():
+    # a job that writes the release it runs in and queues one more (which records the release that
+    # queued it); promote, rollback and a rollback to a release named each start the worker again
+    commit({"server/apis/jobs/job_t_rel.py": "from tools.sql import *\nfrom tools import kicjob\n\n\n"
+                                             "def job_t_rel(data):\n"
+                                             "    sql(\"INSERT INTO logs (act_type, send_text) VALUES ('t_rel', %s)\", "
+                                             "[data['tag'] + ' ' + kicjob.release()])\n"
+                                             "    if data.get('again'):\n"
+                                             "        kicjob.job('t_rel', {'tag': data['tag'] + 'b'})\n"}, "a job that says its release")
+    rc, out = flyton("promote flyprod --skip-tests")
+    assert rc == 0, out
+    d = current()
+    pid = lambda: on_prod("cat /run/flyton/worker-flyton.pid").split()[0]
+    ran = lambda tag: on_prod(f"mysql -N flyton -e \"SELECT send_text FROM logs WHERE act_type = 't_rel' AND send_text LIKE '{tag}%'\"").split("\n")
+    tag = "w" + secrets.token_hex(4)
+    on_prod(f"mysql flyton -e \"INSERT INTO jobs (name, data) VALUES ('t_rel', JSON_OBJECT('tag', '{tag}', 'again', 1))\"")
+    end = time.monotonic() + 30
+    while len([x for x in ran(tag) if x]) < 2 and time.monotonic() < end:
+        time.sleep(0.3)
+    assert sorted(x for x in ran(tag) if x) == [f"{tag} {d}", f"{tag}b {d}"]
+    assert on_prod(f"mysql -N flyton -e \"SELECT rel FROM jobs WHERE JSON_VALUE(data, '$.tag') = '{tag}b'\"").strip() == d
+    p1 = pid()
+    rc, out = flyton("rollback flyprod")
+    assert rc == 0, out
+    p2 = pid()
+    assert p2 != p1 and on_prod(f"test -d /proc/{p2} && echo up").strip() == "up"
+    rc, out = flyton(f"rollback flyprod {d}")
+    assert rc == 0, out
+    assert current() == d and pid() not in (p1, p2)
+    tag = "w" + secrets.token_hex(4)
+    on_prod(f"mysql flyton -e \"INSERT INTO jobs (name, data) VALUES ('t_rel', JSON_OBJECT('tag', '{tag}'))\"")
+    end = time.monotonic() + 30
+    while not [x for x in ran(tag) if x] and time.monotonic() < end:
+        time.sleep(0.3)
+    assert [x for x in ran(tag) if x] == [f"{tag} {d}"]
+
+
 def test_a_non_root_login_with_sudo_under_the_developers_own_ssh():
     # as on EC2: sudo flyton ... runs ssh as the developer ($SUDO_USER, their ~/.ssh/config and
     # key), and the login there is ubuntu, who uses sudo

@@ -10,5 +10,8 @@ cmd_each() {
   fi
   [[ "$2" =~ ^[a-z][a-z-]{0,30}$ ]] || die "no such command: $2"
   # the arguments quoted for the shell of each machine: words, not commands
-  on_each "$1" "$2 $(printf '%q ' "${@:3}")"
+  # (none: none; printf '%q ' of no words would give one empty word)
+  local a=""
+  [ $# -lt 3 ] || a=$(printf '%q ' "${@:3}")
+  on_each "$1" "$2 $a"
 }

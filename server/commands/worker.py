@@ -213,26 +213,8 @@ def one(queues, once):
     as_web()
     signal.signal(signal.SIGTERM, lambda s, f: flag.update(stop=1))
     from tools import kicjob
-    from tools import kicsched
     from tools.kicweb import log
-    me = kicjob.me()
-    skip = kicjob.has_skip()
-    if not skip:
-        say("this database has no SKIP LOCKED (MariaDB 10.6+, MySQL 8.0.1+): workers wait on each other's claims")
-    idle = 0.1
-    while not flag["stop"]:
-        kicsched.tick(say)
-        j = kicjob.claim(me, queues, skip) if kicjob.any_due(queues) else None
-        if j:
-            idle = 0.1
-            # a try that failed: a line in the worker's log; the last one: its traceback in the error log too
-            kicjob.run_one(j, lambda m, ref="": (say(m), ref and log(m, ref)))
-            continue
-        if once:
-            return 0
-        time.sleep(idle)
-        idle = min(1.0, idle * 2)     # idle: about one question a second
-    return 0
+    return kicjob.work(queues, once, lambda: flag["stop"], say, log)
 
 
 def say(m):

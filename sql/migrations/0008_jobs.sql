@@ -16,6 +16,7 @@ CREATE TABLE IF NOT EXISTS jobs (
   uniq        VARCHAR(190) NULL,
   rel         VARCHAR(64) NOT NULL DEFAULT '',
   rid         VARCHAR(64) NOT NULL DEFAULT '',
+  user_id     INT NOT NULL DEFAULT 0,
   ref         VARCHAR(16) NULL,
   err         TEXT NULL,
   created_at  TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,

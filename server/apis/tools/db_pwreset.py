@@ -26,9 +26,17 @@ def pwreset_new(user_id, ip, email=""):
     # a new link's token for the user; the older links stop
     # working. email: a link that confirms this new address instead of setting a password
     t = secrets.token_urlsafe(32)
-    pwreset_end(user_id)
     d = {"ip": str(ip), "kind": "email", "email": email} if email else {"ip": str(ip)}
-    insert_to_sql({"table": "pwreset", "set": {"user_id": user_id, "name": hash_of(t)}, "data": d})
+    begin()
+    try:
+        # the user's row locked first: two links made at once (two workers) would both stay working
+        sql("SELECT id FROM users WHERE id = %s FOR UPDATE", [user_id])
+        pwreset_end(user_id)
+        insert_to_sql({"table": "pwreset", "set": {"user_id": user_id, "name": hash_of(t)}, "data": d})
+        commit()
+    except BaseException:
+        rollback()
+        raise
     return t
 
 

@@ -19,7 +19,7 @@ import socket
 import config
 from tools import sql as sqlmod
 from tools.sql import sql, SqlError
-from tools.kicreq import kicreq, local as reqlocal
+from tools.kicreq import kicreq, whose, after_by, local as reqlocal
 
 __all__ = ["kicjob", "job"]
 
@@ -58,9 +58,9 @@ def job(name, args=None, at=None, delay=0, queue="default", priority=0):
 def put(name, d, when, wargs, queue, priority, uniq):
     # the row; one that is there with the same uniq (a call sent again) is the job
     r = kicreq() if getattr(reqlocal, "req", None) else {}
-    rows, n, last = sql("INSERT INTO jobs (name, queue, priority, run_at, uniq, rel, rid, data) "
-                        f"VALUES (%s, %s, %s, {when}, %s, %s, %s, %s) ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id)",
-                        [name, queue, priority, *wargs, uniq, release(), (r.get("rid") or "")[:64], d])
+    rows, n, last = sql("INSERT INTO jobs (name, queue, priority, run_at, uniq, rel, rid, user_id, data) "
+                        f"VALUES (%s, %s, %s, {when}, %s, %s, %s, %s, %s) ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id)",
+                        [name, queue, priority, *wargs, uniq, release(), (r.get("rid") or "")[:64], int(whose() or 0), d])
     return last
 
 
@@ -120,7 +120,7 @@ def claim(me, queues, skip):
     # the next due job, marked running for this worker until its lease ends; None when none is
     # due. A deadlock or a lost connection is tried again
     q, a = queue_cond(queues)
-    pick = (f"SELECT id, name, tries, data, rid FROM jobs WHERE {due}{q} ORDER BY priority, run_at, id LIMIT 1 "
+    pick = (f"SELECT id, name, tries, data, rid, user_id FROM jobs WHERE {due}{q} ORDER BY priority, run_at, id LIMIT 1 "
             f"FOR UPDATE{' SKIP LOCKED' if skip else ''}")
     for n in range(6):
         try:
@@ -154,6 +154,37 @@ def again(e):
     return 1 if e.errno in (1213, 1205, 2006, 2013, 2055, 1053, 1927, 2002, 2003) else 0
 
 
+def work(queues, once, stop, say, log):
+    # a worker process: claims and runs jobs until stop() says 1 (once: until none is due); idle, it
+    # asks about once a second. say(text) writes to the worker's log, log(text, ref) to the error log
+    from tools import kicsched     # (it queues through this module)
+    who = me()
+    skip = has_skip()
+    if not skip:
+        say("this database has no SKIP LOCKED (MariaDB 10.6+, MySQL 8.0.1+): workers wait on each other's claims")
+    idle = 0.1
+    while not stop():
+        try:
+            kicsched.tick(say)
+            j = claim(who, queues, skip) if any_due(queues) else None
+        except SqlError as e:
+            if not again(e):
+                raise
+            say(f"the database does not answer ({e.errno}): asking again in a second")
+            time.sleep(1)
+            continue
+        if j:
+            idle = 0.1
+            # a try that failed: a line in the worker's log; the last one: its traceback in the error log too
+            run_one(j, lambda m, ref="": (say(m), ref and log(m, ref)))
+            continue
+        if once:
+            return 0
+        time.sleep(idle)
+        idle = min(1.0, idle * 2)
+    return 0
+
+
 def run_one(j, log):
     # runs a claimed job, its lease renewed meanwhile; the row says how it ended. 1: done
     import threading
@@ -162,6 +193,7 @@ def run_one(j, log):
     t = threading.Thread(target=renew, args=(j, stop), daemon=True)
     t.start()
     state["job"], state["n"] = j, 0
+    after_by(j.get("user_id", 0))     # whose(): the user whose request queued it (kicmail's caps)
     tries = tries_max
     try:
         mod = load(j["name"])
@@ -183,6 +215,7 @@ def run_one(j, log):
             log(f"job {j['id']} {j['name']} failed its last try ({tries}), ref {ref}\n{err}", ref)
     finally:
         state["job"] = None
+        after_by(0)
         stop.set()
         t.join()
     finish(j, ok, err, ref, tries, log)
@@ -233,8 +266,9 @@ def finish(j, ok, err, ref, tries, log):
             time.sleep(min(5, 0.1 * 2 ** n))     # the database restarting: its end is written when it is back
     else:
         return
-    if not got:
+    if not got and sql("SELECT claim FROM jobs WHERE id = %s", [j["id"]])[0] != [(j["claim"],)]:
         # another worker took it when its lease ended (this one stalled): it ran twice, said so
+        # (a row still this worker's: the write took, and only its answer was lost in a restart)
         log(f"job {j['id']} {j['name']}: its lease ended before it did, and another worker took it: it ran twice",
             os.urandom(4).hex())     # (in the error log: never silently twice)
 

@@ -99,7 +99,7 @@ def halt(pid):
 def alive(pid):
     # a process that ended is gone, or a zombie where no init reaps orphans (a container's shell as pid 1)
     try:
-        return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] != "Z"
+        return 0 if open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] == "Z" else 1
     except (OSError, IndexError):
         return 0
 

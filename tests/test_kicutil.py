@@ -38,7 +38,8 @@ def test_kicbutton_js_argument_cannot_break_out():
 
 
 def test_kicbutton0_loads_the_script_once():
-    assert kicbutton0() == '<script src="/lib/kicbutton.js"></script>'
+    # its versioned name (flyton assets ran for the test instance: tools/kicasset.py)
+    assert re.match(r'^<script src="/v/[0-9a-f]{16}/kicbutton\.js"></script>$', kicbutton0()), kicbutton0()
 
 
 def test_kiccard_options():

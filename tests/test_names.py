@@ -22,7 +22,7 @@ pytestmark = pytest.mark.once      # nothing here depends on the runtime: the fi
 # Flyton's own tools (a project's own, db_shop.py, are its own business); a project that dropped
 # the demo app has no db_todo.py
 framework = ["db_calls", "db_log", "db_pwreset", "db_ses", "db_tab", "db_todo", "db_users", "kic_refine", "kicapi",
-             "kicconfirm", "kicedit", "kicfile", "kicjob", "kiclang", "kicmail", "kicmetrics", "kicrate", "kicreq", "kicsched", "kicstat", "kictotp", "kicutil",
+             "kicasset", "kicconfirm", "kicedit", "kicfile", "kicjob", "kiclang", "kicmail", "kicmetrics", "kicrate", "kicreq", "kicsched", "kicstat", "kictotp", "kicutil",
              "kicweb", "pagedirs", "reauth", "sql", "statread", "throttle"]
 tools = [t for t in framework if os.path.exists(f"{top}/server/apis/tools/{t}.py")]
 doc = open(f"{top}/docs/tools.md", encoding="utf-8").read()

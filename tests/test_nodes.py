@@ -559,6 +559,74 @@ def test_the_group_answers_releases_status_health_and_rolls_back(balancer):
     assert r["rows"] == sorted(r["acked"])
 
 
+asset_re = re.compile(r"""(?:src|href)="(/(?:v/[0-9a-f]{16}|lib)/[A-Za-z0-9][A-Za-z0-9._-]*)\"""")
+
+
+def crawl(out, stop):
+    # every page below from each node, and every file it names from every node, until stop (bounded:
+    # 3 minutes, 400 rounds); out: pages read, files asked, what did not answer 200, flyton.css's URLs seen
+    pages = [f"/cgi-bin/p?app=start&r=309012&ses={st['ses']}", "/pages/login/"]
+    end = time.monotonic() + 180
+    for i in range(400):
+        if stop.is_set() or time.monotonic() > end:
+            return
+        for n in nodes:
+            for p in pages:
+                s, b = http(n, p)
+                out["pages"] += 1
+                if s != 200:
+                    out["missing"].append((n, p, s))
+                    continue
+                for u in asset_re.findall(b.decode("utf-8", "replace")):
+                    if u.endswith("/flyton.css"):
+                        out["css"].add(u)
+                    for m in nodes:
+                        s2, b2 = http(m, u)
+                        out["files"] += 1
+                        if s2 != 200 or not b2:
+                            out["missing"].append((n, p, m, u, s2))
+        time.sleep(0.1)
+
+
+def test_through_a_group_promote_and_a_rollback_every_file_a_page_names_answers_on_every_node(balancer):
+    # a release that changes a file of client/lib: its pages name a new version; while the group is
+    # promoted and rolled back, a crawler reads the pages of each node and asks every node for every
+    # file they name. A node keeps the versions of the last releases (flyton assets, its store), and
+    # promote makes the new ones on every node before any switches: nothing is missing, anywhere
+    before = current()
+    css = open(f"{st['dev']}/client/lib/flyton.css").read()
+    commit({"client/lib/flyton.css": css + "\n/* t_crawl: a changed file */\n"}, "a changed stylesheet")
+    out = {"pages": 0, "files": 0, "missing": [], "css": set()}
+    stop = threading.Event()
+    t = threading.Thread(target=crawl, args=(out, stop))
+    t.start()
+    try:
+        time.sleep(1)
+        rc, po = flyton("promote t_nodes --skip-tests")
+        assert rc == 0, po
+        rel = current()
+        assert len(set(rel.values())) == 1 and rel != before, rel
+        time.sleep(1)
+        rc, ro = flyton("rollback t_nodes")
+        assert rc == 0, ro
+        time.sleep(1)
+    finally:
+        stop.set()
+        t.join(60)
+    print(f"\ncrawler: {out['pages']} pages, {out['files']} files asked, {len(out['missing'])} missing")
+    assert current() == before
+    assert out["missing"] == [], out["missing"][:10]
+    assert len(out["css"]) == 2 and all(u.startswith("/v/") for u in out["css"]), out["css"]     # both versions were named
+    assert out["pages"] >= 20 and out["files"] >= 200, out
+    # the rolled-back release's version of the file answers still, from both nodes (a cache may ask)
+    for u in out["css"]:
+        for n in nodes:
+            s, b = http(n, u)
+            assert s == 200, (n, u)
+    for n in nodes:
+        assert "max-age=31536000, immutable" in on(n, f"curl -sk -o /dev/null -D - -H 'Host: {name}' https://127.0.0.1{sorted(out['css'])[0]}")
+
+
 def grep_on(node, rid):
     # the lines of a request id on a node: its access log, its error log, its records
     t = on(node, f"grep -h -- {rid} /var/log/apache2/*access.log; echo '--'; grep -h -- {rid} /var/log/flyton/error.log; "

@@ -12,6 +12,7 @@ from tools.kicweb import kicweb, kicdata, log, ref, send, printed, read_body, ki
 from tools.sql import SqlError
 from tools.kiclang import kiclang, lang_dir
 from tools.kicutil import kicnav
+from tools.kicasset import lib_js, lib_css
 from tools.kicrate import kicrate
 from tools.throttle import wait_text
 from tools import kicstat
@@ -104,14 +105,14 @@ def head_html():
   <meta name=viewport content="width=device-width, initial-scale=1">
   <meta name=referrer content=no-referrer>
   <title>{title}</title>
-  <link href="/lib/{css}" rel=stylesheet>
-  <link href="/lib/flyton.css" rel=stylesheet>
-  <script src="/lib/bootstrap.bundle.min.js"></script>
-  <script src="/lib/kicdev.server.js"></script>
-  <script src="/lib/kicdev.bs5.js"></script>
-  <script src="/lib/kicbutton.js"></script>
-  <script src="/lib/kicedit.js"></script>
-  <script src="/lib/secure.js"></script>
+  {lib_css(css)}
+  {lib_css("flyton.css")}
+  {lib_js("bootstrap.bundle.min.js")}
+  {lib_js("kicdev.server.js")}
+  {lib_js("kicdev.bs5.js")}
+  {lib_js("kicbutton.js")}
+  {lib_js("kicedit.js")}
+  {lib_js("secure.js")}
 </head>
 <body>
 """
@@ -131,7 +132,7 @@ def error_html(title, text, more=""):
   <meta charset=utf-8>
   <meta name=referrer content=no-referrer>
   <title>{html.escape(title)}</title>
-  <link href="/lib/bootstrap.min.css" rel=stylesheet>
+  {lib_css("bootstrap.min.css")}
 </head>
 <body>
   <div class="container py-5" id=kicerror>

@@ -17,6 +17,10 @@ cmd_here_rollback() {
     done
     [ -n "$prev" ] || die "there is no good release before $cur (flyton releases; flyton rollback HOST RELEASE names one)"
   fi
+  # its versioned files, kept in the store or made again (a release older than flyton assets has none)
+  if [ -f "$home/releases/$prev/server/commands/assets.py" ]; then
+    "$home/releases/$prev/server/bin/flyton" assets || die "flyton assets failed for $prev; $cur still serves"
+  fi
   drain_in
   say "-- switch: current -> releases/$prev (was $cur)"
   switch_to "$prev"

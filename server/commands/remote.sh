@@ -71,6 +71,10 @@ ship() {
   tar -C "$t" -czf - . | on "$h" "set -e; mkdir -p $home/releases/$id; tar -xzmf - -C $home/releases/$id" ||
     { rm -rf "$t"; die "could not copy the release to $h"; }
   rm -rf "$t"
+  # its versioned files into the machine's store now, on every machine before any switches: a page of
+  # the new release, from any node, names files every node has (prod-init ships before config.py exists)
+  on "$h" "r=$home/releases/$id; [ -f $home/shared/config.py ] || exit 0; ln -sfn $home/shared/config.py \$r/server/config.py; \$r/server/bin/flyton assets" ||
+    die "the release's versioned files could not be made on $h (flyton assets, above)"
 }
 
 in_groups() {

@@ -12,7 +12,7 @@ cmd_vhost() {
     [ "${1:-}" = --help ] && return 0
     die "vhost needs a name, addresses and a runtime"
   fi
-  local name=$1 addrs=$2 rt=$3 procs=${4:-} threads=${5:-} drop a proxies names host aliases other
+  local name=$1 addrs=$2 rt=$3 procs=${4:-} threads=${5:-} drop a proxies names host aliases other assets libcache
   [[ "$name" =~ ^[a-z][a-z0-9_]{0,30}$ ]] || die "bad site name: $name"
   case "$rt" in cgi) drop=wsgi ;; wsgi) drop=cgi ;; *) die "runtime is cgi or wsgi, not '$rt'" ;; esac
   [ -n "$procs" ] || procs=$(( $(nproc) < 2 ? 2 : $(nproc) ))
@@ -45,6 +45,12 @@ print(" ".join(dict.fromkeys(h for h in hosts + [host])))
 PY
 ) || die "config.py: site_url needs a host name, and hosts lists host names (letters, digits, . - and the wildcards * ?)"
   host=$(sed -n 1p <<<"$names"); aliases=$(sed -n 2p <<<"$names")
+  # the versioned files' store (flyton assets): one per site's database, so a test instance has its own
+  assets=$(py -c "import config; print(config.db['name'])" 2>/dev/null) || die "config.py: no db name"
+  [[ "$assets" =~ ^[A-Za-z0-9_]{1,64}$ ]] || die "config.py: a database name of letters, digits and _ please"
+  assets=/var/lib/flyton/assets/$assets
+  libcache="public, max-age=300"
+  [ "$rt" = cgi ] && libcache="no-cache"     # a dev box: the files change as you work
   other="This server does not serve that host name (421)."
   [ "$(cfg sys_mode prod)" = dev ] && other="This site answers to the host of site_url and to hosts in server/config.py, not to this name: add it to hosts there and run sudo ./install.sh (421)."
   say "# written by server/bin/flyton vhost: site $name, runtime $rt${cert:+, tls}"
@@ -58,5 +64,6 @@ PY
       -e "s|@ROOT@|$root|g" -e "s|@VENV@|$venv|g" -e "s|@NAME@|$name|g" -e "s|@ADDRS@|$addrs|g" \
       -e "s|@PYPATH@|$pypath|g" -e "s|@PROCS@|$procs|g" -e "s|@THREADS@|$threads|g" \
       -e "s|@CERT@|$cert|g" -e "s|@KEY@|$key|g" -e "s|@REDIRECT@|$redir|g" -e "s|@HTTPSPORT@|$https|g" \
+      -e "s|@ASSETS@|$assets|g" -e "s|@LIBCACHE@|$libcache|g" \
       "$root/apache2-flyton.conf"
 }

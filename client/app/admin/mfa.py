@@ -1,6 +1,7 @@
 # mfa.py: two-step login for the logged-in user: turn it on (secret + otpauth URI) or off.
 from tools.sql import *
 from tools.kicutil import *
+from tools.kicasset import lib_js
 from tools.kiclang import *
 from tools.db_users import *
 from tools.db_ses import add2ses
@@ -24,7 +25,7 @@ def mfa(data):
       {kicinput("p", txt("Your password"), "", {"type": "password"})}
       <button type=button class="btn btn-primary" id=mfa_go onclick=mfa_on()>{txt("Turn on")}</button>
       <div class=mt-2 id=mfa_msg></div>
-      <script src="/lib/mfa.js"></script>
+      {lib_js("mfa.js")}
     </div>"""
 
 
@@ -36,5 +37,5 @@ def mfa_off_html():
       {kicinput("p", txt("Your password"), "", {"type": "password"})}
       <button type=button class="btn btn-outline-danger" id=mfa_go onclick=mfa_off()>{txt("Turn off")}</button>
       <div class=mt-2 id=mfa_msg></div>
-      <script src="/lib/mfa.js"></script>
+      {lib_js("mfa.js")}
     </div>"""

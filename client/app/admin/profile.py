@@ -1,6 +1,7 @@
 # profile.py: the user's own settings: password, email, phone number, two-step login.
 from tools.sql import *
 from tools.kicutil import *
+from tools.kicasset import lib_js
 from tools.kiclang import *
 from tools.db_users import *
 
@@ -30,6 +31,6 @@ def profile(data):
       <h2 class="h6 mt-4">{txt("Two-step login")}: <span id=mfa_now>{mfa}</span></h2>
       {kicmenu("mfa", ses, txt("Set up two-step login"), "btn btn-outline-secondary btn-sm")}
       <div class=mt-3 id=profile_msg role=status></div>
-      <script src="/lib/profile.js"></script>
+      {lib_js("profile.js")}
     </div>"""
     return h

@@ -1,5 +1,6 @@
 # todo.py: the user's todos: add, mark done, rename (in place too), delete; a filter with radios.
 from tools.kicutil import *
+from tools.kicasset import lib_js
 from tools.kiclang import *
 from tools.db_todo import *
 from tools.kicedit import kicedit
@@ -30,7 +31,7 @@ def todo(data):
         {kicbutton("todo", ses, txt("Show"), "btn btn-outline-secondary btn-sm", {"use": "flt"})}
       </div>
       <ul class=list-group id=todo_list>{rows}</ul>
-      <script src="/lib/todo.js"></script>
+      {lib_js("todo.js")}
     </div>"""
     return h
 

@@ -2,6 +2,7 @@
 # button to deactivate one. Paged in the database, so 100,000 users cost as little as 50.
 from tools.sql import *
 from tools.kicutil import *
+from tools.kicasset import lib_js
 from tools.kiclang import *
 from tools.kicweb import need_role
 from tools.db_tab import list_tab_dict
@@ -53,7 +54,7 @@ def users(data):
       </table>
       </div></div>
       <div id=users_msg class=text-danger role=alert></div>
-      <script src="/lib/users.js"></script>
+      {lib_js("users.js")}
     </div>"""
     return h
 

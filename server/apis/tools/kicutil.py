@@ -7,6 +7,8 @@ import html
 import datetime
 import urllib.parse
 
+from tools.kicasset import lib_js
+
 # what `from tools.kicutil import *` gives: this tool's own names, no other's (docs/tools.md)
 __all__ = ["kicutil", "esc", "kicnav", "kicmenu", "kicbutton0", "kicbutton", "kiccard", "kic_collapse", "kicselect", "kicinput", "kic_date"]
 
@@ -80,7 +82,7 @@ def esc_url(s):
 def kicbutton0():
     # the script that defines kic_run_but(). p4web's page head loads it already;
     # this is for pages built some other way
-    return """<script src="/lib/kicbutton.js"></script>"""
+    return lib_js("kicbutton.js")
 
 
 def kicbutton(page, ses, title, cls="kicmenu", more={}, app="start"):

@@ -406,7 +406,7 @@ else
 fi
 a2ensite -q flyton >/dev/null
 # the versioned copies of client/lib that pages name (/v/, kept a year by browsers), once the site serves them
-quiet server/bin/flyton assets || die "flyton assets failed (above)"
+ao=$(server/bin/flyton assets 2>&1) || { say "$ao"; die "flyton assets failed (above)"; }
 grep -qs '^ServerName' /etc/apache2/conf-available/servername.conf || echo "ServerName localhost" > /etc/apache2/conf-available/servername.conf
 a2enconf -q servername >/dev/null
 apache2ctl configtest 2>&1 | grep -v '^Syntax OK$' || true

@@ -197,7 +197,9 @@ def test_a_worker_killed_mid_job_leaves_it_to_run_again_once_its_lease_ends(temp
         assert sql.sql("SELECT state, claim FROM jobs WHERE id = %s", [i])[0][0] == ("running", claim)
         os.kill(pid, signal.SIGKILL)
         assert wait_for(lambda: runs(tag, "end") == 1, 40), "another worker ran it to its end"
-        assert sql.sql("SELECT state, tries FROM jobs WHERE id = %s", [i])[0][0] == ("done", 2)
+        # its row is marked done just after the job's own last write (the worker's next statement)
+        assert wait_for(lambda: sql.sql("SELECT state, tries FROM jobs WHERE id = %s", [i])[0][0] == ("done", 2), 10), \
+            sql.sql("SELECT state, tries FROM jobs WHERE id = %s", [i])[0][0]
         time.sleep(1)
         assert runs(tag) == 2 and runs(tag, "end") == 1
 

@@ -188,3 +188,24 @@ def test_a_second_view_asks_the_site_for_no_file_of_client_lib(browser):
             asked = [x for x in lines if re.search(r'"GET /(lib|v)/', x)]
             theirs = [x for x in asked if any(f'"GET /lib/{n} ' in x for n in plain)]
             assert asked == theirs, (v, lines)
+
+
+def test_root_writes_no_file_through_a_link_planted_in_the_clone(tmp_path):
+    # flyton assets runs as root in a clone its owner may write: a link in place of client/built,
+    # or of a page's folder under it, gets no file written where it points
+    from conftest import clone_copy
+    app, evil = str(tmp_path / "app"), tmp_path / "evil"
+    evil.mkdir()
+    clone_copy(app)
+    env = dict(os.environ, FLYTON_CONFIG_DIR=os.path.dirname(cfg_file))
+    subprocess.run(["rm", "-rf", f"{app}/client/built"], check=True)
+    os.symlink(evil, f"{app}/client/built")
+    r = subprocess.run([f"{app}/server/bin/flyton", "assets"], env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1 and "is a link: not written" in r.stderr and "Traceback" not in r.stderr, r.stdout + r.stderr
+    assert os.listdir(evil) == []
+    os.remove(f"{app}/client/built")
+    os.makedirs(f"{app}/client/built/pages")
+    os.symlink(evil, f"{app}/client/built/pages/login")
+    r = subprocess.run([f"{app}/server/bin/flyton", "assets"], env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1 and "lies under) a link" in r.stderr, r.stdout + r.stderr
+    assert os.listdir(evil) == []

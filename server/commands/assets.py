@@ -121,6 +121,9 @@ def build_pages(files, owner):
     # one rename (a page being served is the old one or the new one); what left client/pages goes
     src = os.path.join(client, "pages")
     dst = os.path.join(client, "built", "pages")
+    for x in (os.path.join(client, "built"), dst):
+        if os.path.islink(x):
+            raise SystemExit(f"flyton assets: {x} is a link: not written")
     made = set()
     n = 0
     for d, dirs, fs in os.walk(src):
@@ -151,10 +154,18 @@ def build_pages(files, owner):
 
 def write(path, data, owner=None):
     # the whole file or none: written beside, then renamed over; readable by the web server; in the
-    # clone, its owner's (a developer's git clean can remove it), not root's
+    # clone, its owner's (a developer's git clean can remove it), not root's. Root writes here: never
+    # through a link someone planted (a new file, no link followed, in a folder that is no link)
+    d = os.path.dirname(path)
+    base = client if owner else os.path.dirname(d)
+    if os.path.realpath(d) != os.path.normpath(os.path.join(os.path.realpath(base), os.path.relpath(d, base))):
+        raise SystemExit(f"flyton assets: {d} is (or lies under) a link: not written")
     t = f"{path}.{os.getpid()}.new"
-    with open(t, "wb" if isinstance(data, bytes) else "w") as fh:
-        fh.write(data)
+    if os.path.lexists(t):
+        os.remove(t)
+    fd = os.open(t, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data if isinstance(data, bytes) else data.encode("utf-8"))
     os.chmod(t, 0o644)
     if owner:
         os.chown(t, owner.st_uid, owner.st_gid)

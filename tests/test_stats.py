@@ -124,7 +124,8 @@ def test_hostile_ids_are_not_taken_and_never_reach_a_log(user, temp_file):
 @pytest.mark.once
 def test_the_records_stay_bounded_with_several_processes_writing(tmp_path, monkeypatch):
     # four processes, each a thousand lines, the limit a few KB: the file turns over, no line is cut
-    # or mixed, and what stays is at most twice the limit (and a line)
+    # or mixed, and what stays is at most twice the limit (and a line per writer in each file: each
+    # one writes at most one line to a file past its limit before it sees so)
     monkeypatch.setattr(kicstat, "path", str(tmp_path / "requests.jl"))
     monkeypatch.setattr(kicstat, "most", 8000)
     kids = []
@@ -141,14 +142,16 @@ def test_the_records_stay_bounded_with_several_processes_writing(tmp_path, monke
     for pid in kids:
         assert os.waitpid(pid, 0)[1] == 0
     names = sorted(os.listdir(tmp_path))
-    assert names == ["requests.jl", "requests.jl.1"], names
+    # the very last line may have turned the file over: then no new file until the next line
+    assert names in (["requests.jl", "requests.jl.1"], ["requests.jl.1"]), names
     total = 0
     for n in names:
         b = open(tmp_path / n, "rb").read()
         total += len(b)
         for line in b.decode().splitlines():
             assert set(json.loads(line)) == {"k", "i", "pad"}, line
-    assert total <= 2 * 8000 + 4 * 100, total
+    # more than the limit: the full file is kept, never a new small one moved over it
+    assert 8000 < total <= 2 * (8000 + 4 * 100), total
 
 
 @pytest.mark.once

@@ -11,6 +11,7 @@
 # recorded in its request's line, as its text (values are bound: the text holds none).
 import os
 import re
+import fcntl
 import json
 import time
 
@@ -125,6 +126,9 @@ def rotate(fd):
     # the full file becomes <file>.1; only by the process whose file it still is (another may have
     # done it a moment ago: then this one only opens the new file at its next line)
     try:
+        # a lock on the full file: without it, a process could find its file still in place, another
+        # move it and a third make the new one, and the first move that new one over the full one
+        fcntl.flock(fd, fcntl.LOCK_EX)
         if os.stat(path).st_ino == os.fstat(fd).st_ino:
             os.replace(path, path + ".1")
     except OSError:

@@ -100,6 +100,15 @@ function full($w, $ses, $name, $user) {
     $p = url($ses, "profile");
     $c1 = card($ses, "Todos", "Your list of things to do", "todo");
     $c2 = card($ses, "Profile", "Password, phone number, two-step login", "profile");
+    // the URLs the site's pages name (client/assets.json), set by tests/run for this site
+    $lib_bootstrap_min_css = $_SERVER["FLYTON_LIB_bootstrap_min_css"] ?? "/lib/bootstrap.min.css";
+    $lib_flyton_css = $_SERVER["FLYTON_LIB_flyton_css"] ?? "/lib/flyton.css";
+    $lib_bootstrap_bundle_min_js = $_SERVER["FLYTON_LIB_bootstrap_bundle_min_js"] ?? "/lib/bootstrap.bundle.min.js";
+    $lib_kicdev_server_js = $_SERVER["FLYTON_LIB_kicdev_server_js"] ?? "/lib/kicdev.server.js";
+    $lib_kicdev_bs5_js = $_SERVER["FLYTON_LIB_kicdev_bs5_js"] ?? "/lib/kicdev.bs5.js";
+    $lib_kicbutton_js = $_SERVER["FLYTON_LIB_kicbutton_js"] ?? "/lib/kicbutton.js";
+    $lib_kicedit_js = $_SERVER["FLYTON_LIB_kicedit_js"] ?? "/lib/kicedit.js";
+    $lib_secure_js = $_SERVER["FLYTON_LIB_secure_js"] ?? "/lib/secure.js";
     echo <<<HTML
 <!doctype html>
 <html lang=en dir=ltr>
@@ -108,14 +117,14 @@ function full($w, $ses, $name, $user) {
   <meta name=viewport content="width=device-width, initial-scale=1">
   <meta name=referrer content=no-referrer>
   <title>Flyton</title>
-  <link href="/lib/bootstrap.min.css" rel=stylesheet>
-  <link href="/lib/flyton.css" rel=stylesheet>
-  <script src="/lib/bootstrap.bundle.min.js"></script>
-  <script src="/lib/kicdev.server.js"></script>
-  <script src="/lib/kicdev.bs5.js"></script>
-  <script src="/lib/kicbutton.js"></script>
-  <script src="/lib/kicedit.js"></script>
-  <script src="/lib/secure.js"></script>
+  <link href="{$lib_bootstrap_min_css}" rel=stylesheet>
+  <link href="{$lib_flyton_css}" rel=stylesheet>
+  <script src="{$lib_bootstrap_bundle_min_js}"></script>
+  <script src="{$lib_kicdev_server_js}"></script>
+  <script src="{$lib_kicdev_bs5_js}"></script>
+  <script src="{$lib_kicbutton_js}"></script>
+  <script src="{$lib_kicedit_js}"></script>
+  <script src="{$lib_secure_js}"></script>
 </head>
 <body>
 <nav class="navbar navbar-expand-md bg-body-tertiary mb-3" id=kicheader>

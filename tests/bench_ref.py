@@ -31,6 +31,19 @@ todo_q = """SELECT `id`, `name`, `done`, `created_at` FROM `todo` WHERE `user_id
 count_q = """SELECT `done`, COUNT(*) FROM `todo` WHERE `user_id` = %s AND `todo`.`is_active` = %s GROUP BY `done`"""
 
 
+def assets():
+    # the URLs the site's pages name (flyton assets, client/assets.json): a bare app would write them
+    # in by hand; this one reads them once, when it starts
+    try:
+        f = json.load(open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "client", "assets.json")))["files"]
+    except (OSError, ValueError, KeyError):
+        f = {}
+    return {n: f.get(n, {}).get("url", "/lib/" + n) for n in ['bootstrap.min.css', 'flyton.css', 'bootstrap.bundle.min.js', 'kicdev.server.js', 'kicdev.bs5.js', 'kicbutton.js', 'kicedit.js', 'secure.js']}
+
+
+lib = assets()
+
+
 def bench_ref(environ, start_response):
     q = dict(urllib.parse.parse_qsl(environ.get("QUERY_STRING", "")))
     if environ.get("CONTENT_LENGTH"):
@@ -98,14 +111,14 @@ def full(w, ses):
   <meta name=viewport content="width=device-width, initial-scale=1">
   <meta name=referrer content=no-referrer>
   <title>{site}</title>
-  <link href="/lib/bootstrap.min.css" rel=stylesheet>
-  <link href="/lib/flyton.css" rel=stylesheet>
-  <script src="/lib/bootstrap.bundle.min.js"></script>
-  <script src="/lib/kicdev.server.js"></script>
-  <script src="/lib/kicdev.bs5.js"></script>
-  <script src="/lib/kicbutton.js"></script>
-  <script src="/lib/kicedit.js"></script>
-  <script src="/lib/secure.js"></script>
+  <link href="{lib["bootstrap.min.css"]}" rel=stylesheet>
+  <link href="{lib["flyton.css"]}" rel=stylesheet>
+  <script src="{lib["bootstrap.bundle.min.js"]}"></script>
+  <script src="{lib["kicdev.server.js"]}"></script>
+  <script src="{lib["kicdev.bs5.js"]}"></script>
+  <script src="{lib["kicbutton.js"]}"></script>
+  <script src="{lib["kicedit.js"]}"></script>
+  <script src="{lib["secure.js"]}"></script>
 </head>
 <body>
 <nav class="navbar navbar-expand-md bg-body-tertiary mb-3" id=kicheader>

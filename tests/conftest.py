@@ -327,11 +327,22 @@ def config_lines(text):
         restart_worker()
 
 
-def restart_worker():
+def restart_worker(how="--restart"):
     # the test instance's worker of background jobs reads config.py once, as the daemons do
-    r = subprocess.run([f"{top}/server/bin/flyton", "worker", "--restart"], capture_output=True, text=True, timeout=120,
+    r = subprocess.run([f"{top}/server/bin/flyton", "worker", how], capture_output=True, text=True, timeout=120,
                        env=dict(os.environ, FLYTON_CONFIG_DIR=os.path.dirname(cfg_file)))
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+@contextlib.contextmanager
+def worker_paused():
+    # the test instance's worker stopped for the time of a with block: a job the test queues or
+    # retries stays as the test left it until the test runs it itself (inproc.run_jobs)
+    restart_worker("--stop")
+    try:
+        yield
+    finally:
+        restart_worker("--start")
 
 
 def clear_fails():

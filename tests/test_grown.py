@@ -135,10 +135,16 @@ def gate(app, promote=""):
 
 
 def passed(rc, out):
-    assert rc == 0, out[-6000:]
+    assert rc == 0, failures(out) + out[-6000:]
     assert re.search(r"^\d+ passed, \d+ skipped, \d+ deselected", out, re.M), out[-3000:]
     assert "failed" not in "\n".join(re.findall(r"^\d+ passed.*$", out, re.M)), out[-3000:]
     assert "ok: the dev database" in out
+
+
+def failures(out):
+    # the FAILURES parts of a run's output (each pass's), which its tail alone would cut off
+    parts = re.findall(r"^=+ FAILURES =+$.*?(?=^=+ (?:short test summary info|slowest \d+ durations) =+$)", out, re.M | re.S)
+    return "".join(p[:8000] + "\n" for p in parts)
 
 
 group = {"web1": "flyprod1", "web2": "flyprod2"}
